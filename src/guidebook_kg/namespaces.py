@@ -1,0 +1,135 @@
+"""The project's IRIs: the one module that spells them.
+
+Terms are checked on access, so a typo fails loudly instead of minting a new IRI;
+tests/test_ontology.py keeps these lists equal to the terms declared in ontology/.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+BASE = "https://w3id.org/guidebook-kg/"
+ONTOLOGY = BASE + "ontology"
+ID = BASE + "id/"
+GRAPH = BASE + "graph/"
+
+
+class Vocabulary:
+    """A closed namespace: ``GB.Programme`` gives the IRI string, ``GB.Nonsense`` raises."""
+
+    def __init__(self, namespace: str, terms: Iterable[str]) -> None:
+        self._namespace = namespace
+        self._terms = frozenset(terms)
+
+    @property
+    def namespace(self) -> str:
+        return self._namespace
+
+    @property
+    def terms(self) -> frozenset[str]:
+        return self._terms
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._terms:
+            raise AttributeError(f"{name!r} is not a term of {self._namespace}")
+        return self._namespace + name
+
+    def __contains__(self, iri: object) -> bool:
+        return (
+            isinstance(iri, str)
+            and iri.startswith(self._namespace)
+            and iri[len(self._namespace):] in self._terms
+        )
+
+
+GB = Vocabulary(
+    ONTOLOGY + "#",
+    [
+    "Assessment", "DeliveryActivity", "Finding", "Instrument", "Measurement", "Outcome",
+    "Programme", "Reference", "Review", "Sample", "SourcePage", "Study", "StudyArm", "Subgroup",
+    "TheoryOfChangeStep", "aboutOutcome", "acronym", "level2MinimumSampleSize", "EvidenceStandard", "rigorouslyConducted", "ageGroup", "aim", "arm", "armRole",
+    "assesses", "basedOnStudy", "beneficiary", "boosterTraining", "changeDirection",
+    "changeUnit", "changeValue", "childOutcome", "citationText", "considersStudy", "construct",
+    "constructComponent", "contact", "costRating", "count", "country", "deliveryActivity",
+    "deliveryModel", "deliverySummary", "design", "designSummary", "durationOpenEnded",
+    "effect", "evaluatedInUK", "evaluates", "evidenceLevel", "evidenceRating",
+    "evidenceSetting", "evidenceSummary", "fidelityInformationAvailable", "fidelitySystems",
+    "findingsSummary", "hasAssessment", "hasFinding", "hasPlus", "horizon", "impactSummary",
+    "implementedIn", "implementedInUK", "improvementIndex", "inAnySpotlightSet",
+    "independentOfParticipants", "independentOfProvider", "instrument", "levelValue",
+    "licenceRequired", "longTerm", "maxChildAgeMonths", "maxUnitCost", "meanChildAgeMonths",
+    "measureDescription", "measureKind", "measurement", "minChildAgeMonths",
+    "minDurationMonths", "minUnitCost", "mixedFindings", "monthsAfterIntervention",
+    "notHigherExplanation", "order", "otherOutcome", "outcomeDomain", "partOfReview",
+    "percentage", "possibleSetting", "practitionerCount", "practitionerQualification",
+    "practitionerQualificationNote", "practitionerRole", "providerAgreedToTerms",
+    "ratingNotation", "reportedIn", "rigorousDesign", "sample", "sampleSize", "sessionCount",
+    "sessionFrequency", "sessionMaxHours", "sessionMinHours", "shortCitation", "specialises",
+    "spotlightSet", "statement", "statisticallySignificant", "studyNumber", "studyRating",
+    "subgroup", "supervision", "supervisorCount", "supervisorQualification", "supervisorRole",
+    "supervisorTrainingHours", "targetPopulation", "targeting", "theoryOfChangeStep", "timing",
+    "trainingHours", "unmetCriterion",
+    ],
+)
+
+GBC = Vocabulary(
+    BASE + "concept/",
+    [
+    "age-adolescents", "age-antenatal", "age-group", "age-infants", "age-preadolescents",
+    "age-preschool", "age-primary-school", "age-toddlers", "arm-alternative-intervention",
+    "arm-control", "arm-intervention", "arm-reference-group", "arm-role", "beneficiary",
+    "beneficiary-child", "beneficiary-family", "change-direction", "cost-1", "cost-2", "cost-3",
+    "cost-4", "cost-5", "cost-na", "cost-rating", "criterion", "criterion-independent-measure",
+    "criterion-level-2", "criterion-level-3", "criterion-long-term", "criterion-mixed",
+    "criterion-plus-3", "criterion-plus-4", "criterion-replicated", "delivery-model",
+    "design-pre-post", "design-qed", "design-rct", "direction-increase", "direction-reduction",
+    "domain-crime-violence", "domain-maltreatment", "domain-mental-health",
+    "domain-obesity-physical-health", "domain-risky-sexual-behaviour",
+    "domain-school-achievement", "domain-substance-abuse", "effect", "effect-negative",
+    "effect-none", "effect-positive", "evidence-level", "evidence-rating", "frequency",
+    "frequency-daily", "frequency-fortnightly", "frequency-monthly", "frequency-weekly",
+    "horizon", "horizon-long-term", "horizon-short-term", "level-2", "level-3", "level-4",
+    "level-ne", "level-nl2", "measure-administrative-data", "measure-direct-assessment",
+    "measure-expert-observation", "measure-kind", "measure-parent-report",
+    "measure-self-report", "model-group", "model-individual", "outcome-domain", "qualification",
+    "qualification-nfq-1-3", "qualification-nfq-4-6", "qualification-nfq-7-8",
+    "qualification-nfq-9-10", "rating-2", "rating-2-plus", "rating-3", "rating-3-plus",
+    "rating-4", "rating-4-plus", "rating-ne", "rating-nl2", "requirement",
+    "requirement-not-required", "requirement-recommended", "requirement-required", "setting",
+    "setting-childrens-centre", "setting-community", "setting-home", "setting-inpatient-health",
+    "setting-outpatient-health", "setting-primary-school", "setting-secondary-school",
+    "study-design", "study-rating", "study-rating-2", "study-rating-3", "study-rating-4",
+    "study-rating-nl2", "targeting", "targeting-indicated", "targeting-selected",
+    "targeting-universal", "timing", "timing-one-year-follow-up", "timing-post-test",
+    "timing-six-month-follow-up", "timing-two-year-follow-up", "unit", "unit-effect-size",
+    "unit-percentage-points",
+    ],
+)
+
+
+def programme_iri(slug: str) -> str:
+    """The IRI of the programme whose slug (file stem) is ``slug``."""
+    return ID + "programme/" + slug
+
+
+def programme_slug(iri: str) -> str | None:
+    """The slug of a programme IRI, or None when ``iri`` is not one."""
+    prefix = ID + "programme/"
+    if iri.startswith(prefix) and "/" not in iri[len(prefix):]:
+        return iri[len(prefix):]
+    return None
+
+
+def ontology_graph() -> str:
+    """The named graph that holds the ontology and the concept schemes."""
+    return GRAPH + "ontology"
+
+
+def programme_graph(slug: str) -> str:
+    """The named graph that holds one programme's data file."""
+    return GRAPH + "programme/" + slug
