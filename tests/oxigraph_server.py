@@ -1,0 +1,76 @@
+"""A real Oxigraph SPARQL server (PyPI ``oxigraph``) on 127.0.0.1, for tests.
+
+Used by the remote-view, push and publishing tests: ``with oxigraph_server() as url``
+starts ``oxigraph serve`` in memory on a free loopback port, waits until it answers and
+stops it afterwards. ``url`` is the server root; the SPARQL endpoint is ``url + "/query"``,
+updates go to ``url + "/update"`` and the Graph Store Protocol to ``url + "/store"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def oxigraph_binary() -> str:
+    # The console script sits beside the interpreter in a venv; fall back to PATH.
+    candidate = Path(sys.executable).with_name("oxigraph")
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("oxigraph")
+    if found is None:
+        raise RuntimeError("the 'oxigraph' server is not installed: pip install '.[test]'")
+    return found
+
+
+@contextlib.contextmanager
+def oxigraph_server(*, union_default_graph: bool = True, timeout: float = 20.0) -> Iterator[str]:
+    """Run an in-memory Oxigraph server; yield its base URL."""
+    port = free_port()
+    command = [oxigraph_binary(), "serve", "--bind", f"127.0.0.1:{port}"]
+    if union_default_graph:
+        command.append("--union-default-graph")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, timeout)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    probe = url + "/query?query=ASK%7B%7D"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            err = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            raise RuntimeError(f"oxigraph server exited with {process.returncode}: {err}")
+        try:
+            with urllib.request.urlopen(probe, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.05)
+    raise RuntimeError(f"oxigraph server at {url} did not answer within {timeout} s")
