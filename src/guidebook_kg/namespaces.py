@@ -298,6 +298,77 @@ GBC = Vocabulary(
     ],
 )
 
+# Standard vocabularies, closed to the terms the code reads or writes (the publishing
+# modules: ontology documentation, resource pages, JSON-LD), so typos fail here too.
+RDF = Vocabulary(PREFIXES["rdf"], ["type", "first", "rest", "nil", "langString"])
+RDFS = Vocabulary(
+    PREFIXES["rdfs"],
+    [
+        "label",
+        "comment",
+        "subClassOf",
+        "subPropertyOf",
+        "domain",
+        "range",
+        "isDefinedBy",
+        "seeAlso",
+    ],
+)
+OWL = Vocabulary(
+    PREFIXES["owl"],
+    [
+        "Ontology",
+        "Class",
+        "ObjectProperty",
+        "DatatypeProperty",
+        "inverseOf",
+        "versionInfo",
+        "versionIRI",
+    ],
+)
+SKOS = Vocabulary(
+    PREFIXES["skos"],
+    [
+        "Concept",
+        "ConceptScheme",
+        "prefLabel",
+        "altLabel",
+        "definition",
+        "notation",
+        "scopeNote",
+        "inScheme",
+        "topConceptOf",
+    ],
+)
+DCTERMS = Vocabulary(
+    PREFIXES["dcterms"],
+    [
+        "title",
+        "description",
+        "issued",
+        "modified",
+        "created",
+        "date",
+        "license",
+        "creator",
+        "publisher",
+    ],
+)
+FOAF = Vocabulary(PREFIXES["foaf"], ["name"])
+XSD = Vocabulary(
+    PREFIXES["xsd"],
+    [
+        "string",
+        "integer",
+        "boolean",
+        "date",
+        "dateTime",
+        "gYear",
+        "gYearMonth",
+        "decimal",
+    ],
+)
+
 
 def programme_iri(slug: str) -> str:
     """The IRI of the programme whose slug (file stem) is ``slug``."""
