@@ -338,6 +338,7 @@ SKOS = Vocabulary(
         "scopeNote",
         "inScheme",
         "topConceptOf",
+        "closeMatch",
     ],
 )
 DCTERMS = Vocabulary(
@@ -355,6 +356,7 @@ DCTERMS = Vocabulary(
     ],
 )
 FOAF = Vocabulary(PREFIXES["foaf"], ["name"])
+VANN = Vocabulary(PREFIXES["vann"], ["preferredNamespacePrefix", "preferredNamespaceUri"])
 XSD = Vocabulary(
     PREFIXES["xsd"],
     [
