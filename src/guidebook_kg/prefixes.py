@@ -12,6 +12,7 @@ BASE: Final = "https://w3id.org/guidebook-kg/"
 PREFIXES: Final[dict[str, str]] = {
     "gb": f"{BASE}ontology#",
     "gbc": f"{BASE}concept/",
+    "gbsh": f"{BASE}shapes#",
     "id": f"{BASE}id/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
