@@ -353,9 +353,14 @@ DCTERMS = Vocabulary(
         "license",
         "creator",
         "publisher",
+        "source",
+        "isPartOf",
     ],
 )
-FOAF = Vocabulary(PREFIXES["foaf"], ["name"])
+FOAF = Vocabulary(PREFIXES["foaf"], ["name", "mbox"])
+# Read by the programme page (render.py).
+SCHEMA = Vocabulary(PREFIXES["schema"], ["affiliation", "url"])
+PROV = Vocabulary(PREFIXES["prov"], ["wasDerivedFrom"])
 VANN = Vocabulary(PREFIXES["vann"], ["preferredNamespacePrefix", "preferredNamespaceUri"])
 XSD = Vocabulary(
     PREFIXES["xsd"],
