@@ -1,0 +1,163 @@
+"""Remote SPARQL 1.1 endpoints: the only module that talks HTTP to them (via SPARQLWrapper).
+
+Every request is a POST (a URL-encoded form, so long queries fit), has an explicit
+timeout and a descriptive User-Agent, and picks the result syntax by content negotiation
+alone (no ``format=`` URL parameters). Failures become :class:`EndpointError` (exit code 4)
+naming the endpoint and, for HTTP errors, the status.
+
+Views run on the endpoint's default graph, so the endpoint must answer over the union of
+its graphs: Oxigraph ``serve --union-default-graph``, Fuseki ``tdb:unionDefaultGraph
+true``, GraphDB (its default graph is already the union), or the data loaded into the
+default graph.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import pyoxigraph as ox
+from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from guidebook_kg import views
+from guidebook_kg.errors import EndpointError
+from guidebook_kg.views import Catalogue, Table, Term, View
+
+DEFAULT_TIMEOUT = 30.0
+
+try:
+    _VERSION = version("guidebook-kg")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    _VERSION = "0"
+USER_AGENT = f"guidebook-kg/{_VERSION} (+https://w3id.org/guidebook-kg; SPARQLWrapper)"
+
+# SPARQLWrapper raises one class per HTTP status and keeps the status only in the class.
+_STATUS_OF = {
+    "QueryBadFormed": 400,
+    "Unauthorized": 401,
+    "EndPointNotFound": 404,
+    "URITooLong": 414,
+    "EndPointInternalError": 500,
+}
+
+
+class Endpoint:
+    """A remote SPARQL endpoint; :mod:`guidebook_kg.views` runs views through it."""
+
+    def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.url = url
+        self.timeout = timeout
+
+    def _client(self, accept: str) -> SPARQLWrapper:
+        client = SPARQLWrapper(self.url, agent=USER_AGENT)
+        client.setMethod(POST)
+        client.setRequestMethod(URLENCODED)
+        client.setTimeout(int(max(1, round(self.timeout))))
+        client.setOnlyConneg(True)
+        client.setReturnFormat(accept)
+        return client
+
+    def _body(self, query: str, accept: str) -> bytes:
+        client = self._client(accept)
+        client.setQuery(query)
+        try:
+            response = client.query()
+            try:
+                return bytes(response.response.read())
+            finally:
+                response.response.close()
+        except SPARQLWrapperException as err:
+            status = _STATUS_OF.get(type(err).__name__)
+            raise self._error(f"HTTP {status}" if status else "error", _first_line(err)) from None
+        except urllib.error.HTTPError as err:
+            raise self._error(f"HTTP {err.code}", err.reason) from None
+        except urllib.error.URLError as err:
+            raise self._error("unreachable", err.reason) from None
+        except TimeoutError:
+            raise self._error("unreachable", f"no answer within {self.timeout:g} s") from None
+        except (ConnectionError, OSError) as err:
+            raise self._error("unreachable", err) from None
+
+    def _error(self, status: str, detail: object) -> EndpointError:
+        text = str(detail).strip() or "no details"
+        return EndpointError(
+            f"SPARQL endpoint {self.url}: {status}: {text}",
+            hint="check the URL (e.g. http://host:7878/query) and that the server is running",
+        )
+
+    def select(self, query: str) -> Table:
+        """Run a SELECT query; the rows come back as pyoxigraph terms."""
+        body = self._body(query, JSON)
+        try:
+            document = json.loads(body)
+            columns = list(document["head"]["vars"])
+            rows = [
+                tuple(_term(binding.get(c)) for c in columns)
+                for binding in document["results"]["bindings"]
+            ]
+        except (ValueError, KeyError, TypeError) as err:
+            raise self._error("bad answer", f"not SPARQL results JSON ({err})") from None
+        return Table(columns, rows)
+
+    def construct(self, query: str) -> list[ox.Triple]:
+        """Run a CONSTRUCT query; the triples come back parsed from Turtle."""
+        body = self._body(query, TURTLE)
+        try:
+            return list(dict.fromkeys(ox.parse(body, format=ox.RdfFormat.TURTLE)))
+        except SyntaxError as err:
+            raise self._error("bad answer", f"not Turtle ({err.msg})") from None
+
+
+def _first_line(err: Exception) -> str:
+    # SPARQLWrapper's message is its own explanation, then "Response:" and the server's
+    # answer, which is what tells the user what went wrong.
+    text = str(getattr(err, "msg", "") or err)
+    explanation, _, answer = text.partition("Response:")
+    answer = answer.strip()
+    if answer.startswith(("b'", 'b"')):
+        answer = answer[2:-1].encode().decode("unicode_escape", errors="replace")
+    chosen = answer or explanation
+    return " ".join(line.strip() for line in chosen.splitlines() if line.strip())[:300]
+
+
+def _term(binding: Mapping[str, Any] | None) -> Term | None:
+    if binding is None:
+        return None
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind == "bnode":
+        return ox.BlankNode(value)
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in binding:
+            return ox.Literal(value, language=binding["xml:lang"])
+        if "datatype" in binding:
+            return ox.Literal(value, datatype=ox.NamedNode(binding["datatype"]))
+        return ox.Literal(value)
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+def run(
+    endpoint: str | Endpoint,
+    view: View,
+    params: Mapping[str, str] | None = None,
+    catalogue: Catalogue | None = None,
+) -> Table:
+    """Run a SELECT view on a remote endpoint, with its parameters bound as on the store."""
+    engine = endpoint if isinstance(endpoint, Endpoint) else Endpoint(endpoint)
+    return views.run_on(engine, view, params, catalogue)
+
+
+def run_graph(
+    endpoint: str | Endpoint,
+    view: View,
+    params: Mapping[str, str] | None = None,
+    catalogue: Catalogue | None = None,
+) -> list[ox.Triple]:
+    """Run a CONSTRUCT view on a remote endpoint."""
+    engine = endpoint if isinstance(endpoint, Endpoint) else Endpoint(endpoint)
+    return views.run_graph_on(engine, view, params, catalogue)
