@@ -539,3 +539,60 @@ def join(items: Sequence[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
+# --------------------------------------------------------------------------- ratings
+
+
+def ratings_text(ratings: Sequence[views.Rating], *, explain: bool = False) -> str:
+    """Asserted vs derived ratings; with ``explain``, every criterion and its studies."""
+    if not explain:
+        columns = ["programme", "name", "asserted", "derived", "agrees"]
+        rows: list[tuple[Term | None, ...]] = [
+            (
+                ox.Literal(r.slug),
+                ox.Literal(r.name),
+                ox.Literal(r.asserted or "-"),
+                ox.Literal(r.derived),
+                ox.Literal(_agreement(r)),
+            )
+            for r in ratings
+        ]
+        return table_text(Table(columns, rows))
+    blocks = []
+    for r in ratings:
+        lines = [
+            f"{r.name} ({r.slug})",
+            f"  asserted {r.asserted or '-'}, derived {r.derived}: {_agreement(r)}",
+        ]
+        for c in r.criteria:
+            state = "met    " if c.met else "not met"
+            lines.append(f"  {state}  {c.label}{_criterion_studies(c)}")
+        blocking = [c for c in r.criteria if c.why_not_higher]
+        if blocking:
+            lines.append(f"  Why it is {r.derived.rstrip('*')} and not higher:")
+            for c in blocking:
+                lines.append(f"    - not met: {c.label}. {c.definition} {_short_of(c)}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _agreement(rating: views.Rating) -> str:
+    if rating.agrees is None:
+        return "not assessed"
+    return "agrees" if rating.agrees else "DISAGREES"
+
+
+def _criterion_studies(criterion: views.Criterion) -> str:
+    if not criterion.studies:
+        return ""
+    names = ", ".join(criterion.studies)
+    return f" - {names}" if criterion.met else f" - only {names}"
+
+
+def _short_of(criterion: views.Criterion) -> str:
+    if not criterion.studies:
+        return "No study does."
+    names = join(list(criterion.studies))
+    verb = "does" if len(criterion.studies) == 1 else "do"
+    return f"Only {names} {verb}."

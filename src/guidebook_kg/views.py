@@ -9,7 +9,7 @@ and the terms are joined into the query as a ``VALUES`` block built from their N
 form, placed where the query's own ``#@values`` comment line stands (first thing inside
 the top-level ``WHERE`` group, so every pattern and ``FILTER`` of that group sees it). A
 parameter that is not given and has no default is left out of the block: it stays
-unbound, which the query tests with ``BOUND``.
+unbound, which the query tests with ``BOUND`` (views use ``BOUND`` for nothing else).
 
 The same bound text runs on the embedded store and on remote endpoints (see
 :mod:`guidebook_kg.remote`), so both give the same rows. pyoxigraph's own
@@ -652,3 +652,92 @@ def _in_header_order(view: View, table: Table) -> Table:
 def resolve_programme(engine: Engine, catalogue: Catalogue, programme: str) -> ox.NamedNode:
     """A programme given as a slug or an IRI, checked against the graph."""
     return _programme(programme.strip(), Lookups(engine, catalogue))
+
+
+# --------------------------------------------------------------------------- ratings
+
+RATINGS_VIEW = "programme-ratings"
+DERIVATION_VIEW = "rating-derivation"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One evidence criterion for one programme, as the rating-derivation view reports it."""
+
+    iri: str
+    label: str
+    definition: str
+    met: bool
+    studies: tuple[str, ...]
+    why_not_higher: bool
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A programme's asserted and derived rating, and (when explained) the criteria."""
+
+    programme: str
+    name: str
+    asserted: str | None
+    derived: str
+    agrees: bool | None
+    criteria: tuple[Criterion, ...] = ()
+
+    @property
+    def slug(self) -> str:
+        return programme_slug(self.programme) or self.programme
+
+
+def rate(
+    engine: Engine,
+    catalogue: Catalogue,
+    programme: str | None = None,
+    *,
+    explain: bool = False,
+) -> list[Rating]:
+    """Asserted vs derived rating of one programme (slug or IRI) or of all of them."""
+    params = {} if programme is None else {"programme": programme}
+    if programme is not None:
+        params["programme"] = resolve_programme(engine, catalogue, programme).value
+    ratings = run_on(engine, _named(catalogue, RATINGS_VIEW), {}, catalogue).records()
+    if programme is not None:
+        ratings = [r for r in ratings if _value(r["programme"]) == params["programme"]]
+    criteria: dict[str, list[Criterion]] = {}
+    if explain:
+        rows = run_on(engine, _named(catalogue, DERIVATION_VIEW), params, catalogue).records()
+        for row in rows:
+            studies = _value(row["studies"])
+            criteria.setdefault(_value(row["programme"]), []).append(
+                Criterion(
+                    iri=_value(row["criterion"]),
+                    label=_value(row["criterion_label"]),
+                    definition=_value(row["criterion_definition"]),
+                    met=_value(row["met"]) == "true",
+                    studies=tuple(s for s in studies.split(", ") if s),
+                    why_not_higher=_value(row["why_not_higher"]) == "true",
+                )
+            )
+    return [
+        Rating(
+            programme=_value(r["programme"]),
+            name=_value(r["name"]),
+            asserted=None if r["asserted"] is None else _value(r["asserted"]),
+            derived=_value(r["derived"]),
+            agrees=None if r["agrees"] is None else _value(r["agrees"]) == "true",
+            criteria=tuple(criteria.get(_value(r["programme"]), ())),
+        )
+        for r in ratings
+    ]
+
+
+def _named(catalogue: Catalogue, name: str) -> View:
+    try:
+        return catalogue[name]
+    except KeyError:
+        raise InputError(
+            f"the {name!r} view is missing", hint=f"restore queries/{name}.rq"
+        ) from None
+
+
+def _value(term: Term | None) -> str:
+    return "" if term is None else str(term.value)
