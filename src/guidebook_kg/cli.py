@@ -113,6 +113,148 @@ def export_command(app: AppContext, fmt: str, output: Path | None) -> None:
     exporting.export(app.store, fmt, output)
 
 
+@main.command("build")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Folder to write. It is replaced as a whole, and only when the build succeeds; "
+    "an existing folder must be empty or a previous build.",
+)
+@click.option(
+    "--release-date",
+    metavar="YYYY-MM-DD",
+    help="Date of this release, for the dataset description. Default: the latest "
+    "publication date the data states (never the clock, so builds are repeatable).",
+)
+@click.option(
+    "--base",
+    default=None,
+    metavar="IRI",
+    help="IRI at which the site root is published (download and endpoint URLs in "
+    "void.ttl). Default: https://w3id.org/guidebook-kg/",
+)
+@pass_app
+def build_command(app: AppContext, out: Path, release_date: str | None, base: str | None) -> None:
+    """Validate, check every rating, and publish the whole site into a folder.
+
+    Writes dumps (Turtle, N-Triples and .nt.gz, JSON-LD, RDF/XML, TriG, N-Quads), the
+    JSON-LD context, VoID/DCAT with checksums, the ontology and shapes with HTML
+    documentation, a page per programme and study (with .ttl and .jsonld), an index page
+    and the results of every saved view that needs no parameters. Same inputs give
+    byte-identical files. Exit status 1 (and nothing written) when the data breaks a
+    shape or a rating disagrees with the evidence.
+
+    \b
+    Examples:
+        guidebook build
+        guidebook build --out site --release-date 2026-12-01
+    """
+    from guidebook_kg import publish
+
+    kwargs = {} if base is None else {"base": base}
+    progress = _progress
+    try:
+        result = publish.build(
+            app.project, app.store, out, release_date=release_date, progress=progress, **kwargs
+        )
+    except publish.BuildRefused as refused:
+        click.echo(refused.details, err=True, nl=False)
+        raise
+    click.echo(
+        f"Wrote {len(result.files)} files to {out}/ "
+        f"({result.triples} triples, {len(result.programmes)} programmes)",
+        err=True,
+    )
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--base",
+    default=None,
+    metavar="IRI",
+    help="IRI that the server root stands for: a request for /id/... answers for "
+    "BASE + id/... Default: https://w3id.org/guidebook-kg/",
+)
+@click.option(
+    "--site",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Serve this build (from `guidebook build`) instead of building one first.",
+)
+@click.option(
+    "--timeout",
+    "query_timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a SPARQL query may run before it is stopped with an error (503).",
+)
+@click.option(
+    "--row-cap",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Most rows (or triples) a SPARQL answer holds; a cut answer says so in the "
+    "X-SPARQL-Truncated header.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="SPARQL worker processes (each holds a copy of the data).",
+)
+@click.option("--release-date", metavar="YYYY-MM-DD", help="As for `guidebook build`.")
+@pass_app
+def serve_command(
+    app: AppContext,
+    host: str,
+    port: int,
+    base: str | None,
+    site: Path | None,
+    query_timeout: float,
+    row_cap: int,
+    workers: int,
+    release_date: str | None,
+) -> None:
+    """Serve the knowledge graph over HTTP: SPARQL, dereferenceable IRIs, dumps, views.
+
+    Builds the site first (as `guidebook build`, so invalid data is refused), then serves
+    /sparql (SPARQL 1.1 Protocol, read-only), every IRI under --base at its path (HTML or
+    RDF by Accept), /.well-known/void, the dumps, the ontology documentation, a landing
+    page and each saved view at /views/NAME. Ctrl-C stops it.
+
+    \b
+    Examples:
+        guidebook serve
+        guidebook serve --port 8080 --timeout 10 --row-cap 5000
+        curl -H 'Accept: text/turtle' http://127.0.0.1:8000/id/programme/infant-parent-psychotherapy
+    """
+    from guidebook_kg import server
+
+    settings = server.Settings(query_timeout=query_timeout, row_cap=row_cap, workers=workers)
+    if base is not None:
+        settings.base = base
+    server.run(
+        app.project,
+        app.store,
+        host=host,
+        port=port,
+        settings=settings,
+        site=site,
+        release_date=release_date,
+        progress=_progress,
+    )
+
+
 def _params(pairs: Sequence[str]) -> dict[str, str]:
     """``--param KEY=VALUE`` options as a dict; a repeated key keeps the last value."""
     from guidebook_kg.errors import InputError
@@ -249,3 +391,102 @@ def page_command(app: AppContext, programme: str, fmt: str, output: Path | None)
 
     with atomic_write(output) as handle:
         handle.write(text.encode("utf-8"))
+
+
+@main.command("push")
+@click.option(
+    "--endpoint",
+    required=True,
+    metavar="URL",
+    help="The store's SPARQL query endpoint, e.g. http://127.0.0.1:7878/query (Oxigraph).",
+)
+@click.option(
+    "--update",
+    "update_url",
+    metavar="URL",
+    help="Its SPARQL Update endpoint. Default: .../update beside a .../query or .../sparql "
+    "endpoint.",
+)
+@click.option(
+    "--gsp",
+    "gsp_url",
+    metavar="URL",
+    help="Its Graph Store Protocol service. Default: .../store beside the endpoint (Oxigraph).",
+)
+@click.option(
+    "--graph",
+    metavar="IRI",
+    help="Write everything into this one named graph, instead of one graph per programme "
+    "file plus one for the ontology.",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace target graphs that already hold data (each one in a single step).",
+)
+@click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds to wait for each HTTP request.",
+)
+@click.option(
+    "--user",
+    metavar="NAME",
+    help="User for HTTP authentication; the password is read from the "
+    "GUIDEBOOK_ENDPOINT_PASSWORD environment variable.",
+)
+@click.option(
+    "--auth",
+    type=click.Choice(["basic", "digest"]),
+    default="basic",
+    show_default=True,
+    help="HTTP authentication scheme used with --user (Virtuoso wants digest).",
+)
+@pass_app
+def push_command(
+    app: AppContext,
+    endpoint: str,
+    update_url: str | None,
+    gsp_url: str | None,
+    graph: str | None,
+    replace: bool,
+    timeout: float,
+    user: str | None,
+    auth: str,
+) -> None:
+    """Load the graph into a SPARQL 1.1 store and check it by counting triples there.
+
+    Each graph is uploaded (Graph Store Protocol) to a staging graph, counted, then moved
+    into place with one SPARQL Update, so no graph is ever left half-replaced. Exit status
+    4 when the store fails part-way (the message says which graphs were written), 2 when
+    target graphs hold data and --replace is not given.
+
+    \b
+    Examples:
+        guidebook push --endpoint http://127.0.0.1:7878/query --replace
+        guidebook push --endpoint http://localhost:3030/ds/sparql \\
+            --update http://localhost:3030/ds/update --gsp http://localhost:3030/ds/data
+    """
+    import os
+
+    from guidebook_kg import push as pushing
+
+    endpoints = pushing.Endpoints.from_query_url(endpoint, update_url, gsp_url)
+    report = pushing.push(
+        app.project,
+        app.store,
+        endpoints,
+        graph=graph,
+        replace=replace,
+        timeout=timeout,
+        user=user,
+        password=os.environ.get("GUIDEBOOK_ENDPOINT_PASSWORD"),
+        auth=auth,
+        progress=_progress,
+    )
+    click.echo(
+        f"Pushed {report.triples} triples in {len(report.graphs)} graph(s) to {endpoint}; "
+        "the remote counts match."
+    )

@@ -96,10 +96,13 @@ def quad_sort_key(quad: ox.Quad) -> tuple[str, str, str, str]:
 def serialize(
     statements: Sequence[ox.Triple] | Sequence[ox.Quad],
     syntax: Syntax,
-    context: jsonld.Context,
+    context: jsonld.Context | None = None,
 ) -> bytes:
-    """Write already sorted ``statements`` in ``syntax`` (quads only for dataset syntaxes)."""
+    """Write already sorted ``statements`` in ``syntax`` (quads only for dataset syntaxes);
+    JSON-LD needs the ``context`` whose keys it uses."""
     if syntax.name == "jsonld":
+        if context is None:
+            raise ValueError("JSON-LD output needs a context")
         return jsonld.dumps((_triple(s) for s in statements), context)
     if not syntax.dataset:
         statements = [_triple(s) for s in statements]

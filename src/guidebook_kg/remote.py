@@ -161,3 +161,110 @@ def run_graph(
     """Run a CONSTRUCT view on a remote endpoint."""
     engine = endpoint if isinstance(endpoint, Endpoint) else Endpoint(endpoint)
     return views.run_graph_on(engine, view, params, catalogue)
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+class GraphStore:
+    """Where ``guidebook push`` writes: a store's SPARQL 1.1 Graph Store HTTP Protocol
+    service (``gsp_url``) and its SPARQL Update endpoint (``update_url``).
+
+    Plain ``urllib`` rather than SPARQLWrapper, which speaks neither PUT nor DELETE. Each
+    request has the same explicit timeout and User-Agent as the queries; credentials, when
+    given, go as HTTP Basic or Digest authentication.
+    """
+
+    def __init__(
+        self,
+        gsp_url: str,
+        update_url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        user: str | None = None,
+        password: str | None = None,
+        auth: str = "basic",
+    ) -> None:
+        import urllib.request
+
+        self.gsp_url = gsp_url
+        self.update_url = update_url
+        self.timeout = timeout
+        handlers: list[Any] = []
+        self._basic: str | None = None
+        if user is not None:
+            if auth == "digest":
+                manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+                manager.add_password(None, [gsp_url, update_url], user, password or "")
+                handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
+            else:
+                import base64
+
+                token = base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
+                self._basic = f"Basic {token}"
+        self._opener = urllib.request.build_opener(*handlers)
+
+    def put(self, graph: str, data: bytes, media_type: str = "application/n-triples") -> None:
+        """Replace ``graph`` with ``data`` (GSP PUT ``?graph=``)."""
+        self._send("PUT", self._graph_url(graph), data, {"Content-Type": media_type})
+
+    def delete(self, graph: str) -> None:
+        """Remove ``graph``; a graph that does not exist is not an error."""
+        self._send("DELETE", self._graph_url(graph), None, {}, missing_ok=True)
+
+    def update(self, text: str) -> None:
+        """Run one SPARQL Update request."""
+        headers = {"Content-Type": "application/sparql-update; charset=utf-8"}
+        self._send("POST", self.update_url, text.encode("utf-8"), headers)
+
+    def _graph_url(self, graph: str) -> str:
+        import urllib.parse
+
+        separator = "&" if "?" in self.gsp_url else "?"
+        return f"{self.gsp_url}{separator}{urllib.parse.urlencode({'graph': graph})}"
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        data: bytes | None,
+        headers: Mapping[str, str],
+        *,
+        missing_ok: bool = False,
+    ) -> None:
+        import urllib.request
+
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("User-Agent", USER_AGENT)
+        for name, value in headers.items():
+            request.add_header(name, value)
+        if self._basic is not None:
+            request.add_header("Authorization", self._basic)
+        target = url.split("?", 1)[0]
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as err:
+            if missing_ok and err.code == 404:
+                return
+            detail = _http_detail(err)
+            raise EndpointError(
+                f"{method} {target}: HTTP {err.code} {err.reason}"
+                + (f": {detail}" if detail else ""),
+                hint="check the Graph Store and update URLs (--gsp, --update) and that the "
+                "store accepts writes from you",
+            ) from None
+        except urllib.error.URLError as err:
+            raise EndpointError(f"{method} {target}: unreachable: {err.reason}") from None
+        except TimeoutError:
+            raise EndpointError(f"{method} {target}: no answer within {self.timeout:g} s") from None
+        except (ConnectionError, OSError) as err:
+            raise EndpointError(f"{method} {target}: connection failed: {err}") from None
+
+
+def _http_detail(err: Any) -> str:
+    try:
+        body = err.read(2000).decode("utf-8", "replace")
+    except Exception:  # the error body is a courtesy; the status says enough
+        return ""
+    return " ".join(body.split())[:300]

@@ -1,0 +1,736 @@
+"""``guidebook serve``: the published site over HTTP (a Starlette app run by uvicorn).
+
+What it answers:
+
+- ``/sparql``: the SPARQL 1.1 Protocol (GET, POST form, POST ``application/sparql-query``),
+  read-only, with a query timeout and a row cap; without a query, the service
+  description (RDF) or a query form (HTML);
+- every IRI under ``base``, at the same path under the server root (``/id/...``,
+  ``/concept/...``, ``/ontology``): HTML for browsers, Turtle / JSON-LD / N-Triples /
+  RDF/XML by ``Accept`` (or by extension, ``/id/study/x.ttl``), with ``Vary: Accept`` and
+  ``Link: rel=alternate``; 406 for a type we cannot give, 404 for an unknown resource;
+- ``/``: the programmes with their ratings; ``/.well-known/void``; ``/views`` and
+  ``/views/NAME``; the build's files (dumps, context, ontology and shape files);
+- CORS on everything (exposing ETag and Link), ETag and Last-Modified with 304 answers
+  to conditional requests, ``Cache-Control`` everywhere.
+
+The site is a build (see :mod:`guidebook_kg.publish`); the data never changes while the
+server runs, so every answer is cached and carries a strong ETag.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import posixpath
+import shutil
+import tempfile
+import urllib.parse
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from guidebook_kg import publish, sitehtml
+from guidebook_kg.errors import InputError, UsageError, where
+from guidebook_kg.linkeddata import (
+    GRAPH_SYNTAXES,
+    SYNTAXES,
+    Syntax,
+    canonical_triples,
+    describe,
+    negotiate,
+    serialize,
+)
+from guidebook_kg.namespaces import DCTERMS, ONTOLOGY
+from guidebook_kg.prefixes import BASE
+from guidebook_kg.project import Project
+from guidebook_kg.sparqlworker import RESULT_FORMATS, QueryAnswer, QueryPool, QueryRequest
+
+HTML = "text/html"
+_HTML_OFFERS = (HTML, "application/xhtml+xml")
+_MAX_QUERY_BYTES = 1_000_000
+
+# Dumps change only with a new release; pages may be re-rendered by a newer version.
+CACHE_FILES = "public, max-age=86400"
+CACHE_PAGES = "public, max-age=300"
+CACHE_QUERIES = "public, max-age=60"
+
+_EXPOSED = [
+    "ETag",
+    "Link",
+    "Last-Modified",
+    "Content-Location",
+    "Vary",
+    "X-SPARQL-Row-Cap",
+    "X-SPARQL-Truncated",
+]
+
+
+@dataclass
+class Settings:
+    """How the server behaves; each is a ``guidebook serve`` option."""
+
+    base: str = BASE
+    query_timeout: float = 30.0
+    row_cap: int = 10_000
+    workers: int = 2
+
+
+@dataclass
+class _Cached:
+    status: int
+    body: bytes
+    media_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Site:
+    """A build folder as the server sees it: its files, checksums and release date."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        sums = root / sitehtml.SHA256SUMS
+        if not sums.is_file() or not (root / sitehtml.VOID).is_file():
+            raise InputError(
+                f"{where(root)}: not a guidebook build (no {sitehtml.SHA256SUMS} or "
+                f"{sitehtml.VOID})",
+                hint="run `guidebook build --out DIR` first, or serve without --site",
+            )
+        self.checksums: dict[str, str] = {}
+        for line in sums.read_text(encoding="utf-8").splitlines():
+            digest, _, path = line.partition("  ")
+            if digest and path:
+                self.checksums[path] = digest
+        self.modified = _release_date(root / sitehtml.VOID)
+
+    @property
+    def dump(self) -> Path:
+        return self.root / f"{publish.DUMP_STEM}.{SYNTAXES['nquads'].extension}"
+
+    def static(self, path: str) -> Path | None:
+        """The build file served as it is at ``path``, if there is one.
+
+        Pages (``*.html``) and resource files under ``id/`` are rendered by the server
+        instead, so that their links point into the server rather than at the IRIs.
+        """
+        if path not in self.checksums or path.endswith(".html") or path.startswith("id/"):
+            return None
+        return self.root / path
+
+    def downloads(self) -> list[dict[str, Any]]:
+        sizes = {p: (self.root / p).stat().st_size for p in self.checksums}
+        return publish.downloads(
+            BASE, {p: (sizes[p], digest) for p, digest in self.checksums.items()}
+        )
+
+
+def _release_date(void: Path) -> datetime:
+    dates = [
+        q.object.value
+        for q in ox.parse(path=void, format=ox.RdfFormat.TURTLE)
+        if q.predicate.value == DCTERMS.modified and isinstance(q.object, ox.Literal)
+    ]
+    text = (sorted(dates)[-1] if dates else "1970-01-01")[:10]
+    parts = [int(p) for p in text.split("-")] + [1, 1]
+    return datetime(parts[0], parts[1], parts[2], tzinfo=timezone.utc)
+
+
+class GuidebookApp:
+    """The request handlers, with the store, the site and the caches they share."""
+
+    def __init__(self, project: Project, store: ox.Store, site: Site, settings: Settings) -> None:
+        if not settings.base.endswith("/"):
+            raise UsageError(f"--base {settings.base}: the base IRI must end with '/'")
+        self.project = project
+        self.store = store
+        self.site = site
+        self.settings = settings
+        self.links = sitehtml.ServerLinks(settings.base)
+        self.labels = sitehtml.Labels(store)
+        self.context = publish.load_context(project)
+        self.pool = QueryPool(
+            site.dump,
+            self.context,
+            size=settings.workers,
+            timeout=settings.query_timeout,
+            row_cap=settings.row_cap,
+        )
+        self.last_modified = format_datetime(site.modified, usegmt=True)
+        from guidebook_kg import views
+
+        self.catalogue = views.load_views(project)
+        self._cache: OrderedDict[tuple[str, ...], _Cached] = OrderedDict()
+
+    # ---------------------------------------------------------------- plumbing
+
+    def _remember(self, key: tuple[str, ...], make: Callable[[], _Cached]) -> _Cached:
+        found = self._cache.get(key)
+        if found is None:
+            found = make()
+            self._cache[key] = found
+            if len(self._cache) > 4096:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return found
+
+    def respond(
+        self,
+        request: Request,
+        answer: _Cached,
+        *,
+        cache: str = CACHE_PAGES,
+        vary: bool = False,
+    ) -> Response:
+        """A response with ETag, Last-Modified and Cache-Control; 304 when the client's
+        copy is current."""
+        headers = dict(answer.headers)
+        # Errors (a timeout, a bad parameter) must not be kept by caches.
+        headers["Cache-Control"] = cache if answer.status == 200 else "no-store"
+        if vary:
+            headers["Vary"] = "Accept"
+        if answer.status == 200:
+            etag = '"' + hashlib.sha256(answer.body).hexdigest()[:40] + '"'
+            headers["ETag"] = etag
+            headers["Last-Modified"] = self.last_modified
+            if _not_modified(request, etag, self.site.modified):
+                return Response(status_code=304, headers=_for_304(headers))
+        return Response(answer.body, answer.status, headers, media_type=answer.media_type)
+
+    # ---------------------------------------------------------------- the landing page
+
+    async def landing(self, request: Request) -> Response:
+        page = self._remember(("landing",), self._landing)
+        return self.respond(request, page)
+
+    def _landing(self) -> _Cached:
+        body = publish.index_page(
+            self.project,
+            self.store,
+            self.labels,
+            self.links,
+            release={
+                "modified": self.site.modified.date().isoformat(),
+                "triples": len(self.store),
+            },
+            downloads=self.site.downloads(),
+            catalogue=self.catalogue,
+        )
+        return _Cached(200, body, HTML)
+
+    async def void(self, request: Request) -> Response:
+        return await self._rdf_file(request, sitehtml.VOID)
+
+    async def _rdf_file(self, request: Request, path: str) -> Response:
+        syntax = self._negotiate_rdf(request, html=False)
+        if syntax is None:
+            return self._not_acceptable(request, [s.media_type for s in GRAPH_SYNTAXES])
+
+        def make() -> _Cached:
+            triples = [
+                q.triple for q in ox.parse(path=self.site.root / path, format=ox.RdfFormat.TURTLE)
+            ]
+            triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+            return _Cached(200, serialize(triples, syntax, self.context), syntax.media_type)
+
+        answer = self._remember(("rdf-file", path, syntax.name), make)
+        return self.respond(request, answer, cache=CACHE_FILES, vary=True)
+
+    # ---------------------------------------------------------------- resources
+
+    async def resource(self, request: Request) -> Response:
+        path = request.path_params.get("path", "")
+        static = self.site.static(path)
+        if static is not None:
+            return self._file(request, path, static)
+        if path in ("index.html", ""):
+            return RedirectResponse("/", 301)
+
+        # An explicit representation: /id/study/x.ttl, /ontology.html
+        stem, dot, extension = path.rpartition(".")
+        if dot and "/" not in extension:
+            syntax = _by_extension(extension)
+            if syntax is not None or extension == "html":
+                iri = self.settings.base + stem
+                if self._exists(iri):
+                    return self._representation(request, iri, syntax, vary=False)
+
+        iri = self.settings.base + path
+        if not self._exists(iri):
+            return _text(404, f"Not found: no resource <{iri}> in this dataset.\n")
+        wanted = self._negotiate_rdf(request, html=True)
+        if wanted is None and not self._wants_html(request):
+            offers = [*_HTML_OFFERS[:1], *(s.media_type for s in GRAPH_SYNTAXES)]
+            return self._not_acceptable(request, offers)
+        return self._representation(request, iri, wanted, vary=True)
+
+    def _exists(self, iri: str) -> bool:
+        answer = self._remember(("exists", iri), lambda: _exists_answer(self.store, iri))
+        return answer.status == 200
+
+    def _representation(
+        self, request: Request, iri: str, syntax: Syntax | None, *, vary: bool
+    ) -> Response:
+        if syntax is None:
+            answer = self._remember(("html", iri), lambda: self._html(iri))
+        else:
+            answer = self._remember(("rdf", iri, syntax.name), lambda: self._rdf(iri, syntax))
+        answer = _Cached(answer.status, answer.body, answer.media_type, dict(answer.headers))
+        target = self.links.resource(iri)
+        alternates = [
+            f'<{target}.{s.extension}>; rel="alternate"; type="{s.media_type}"'
+            for s in GRAPH_SYNTAXES
+            if s != syntax
+        ]
+        if syntax is not None:
+            alternates.insert(0, f'<{target}.html>; rel="alternate"; type="{HTML}"')
+        answer.headers["Link"] = ", ".join(alternates)
+        extension = "html" if syntax is None else syntax.extension
+        answer.headers["Content-Location"] = f"{target}.{extension}"
+        return self.respond(request, answer, vary=vary)
+
+    def _html(self, iri: str) -> _Cached:
+        if iri == ONTOLOGY:
+            sources = [p for p in sorted(self.site.checksums) if p.startswith("ontology/")]
+            body = sitehtml.ontology_page(self.store, self.labels, self.links, sources)
+        else:
+            body = publish.resource_html(self.project, self.store, self.labels, self.links, iri)
+        return _Cached(200, body, HTML)
+
+    def _rdf(self, iri: str, syntax: Syntax) -> _Cached:
+        description = describe(self.store, iri)
+        return _Cached(
+            200, serialize(description.all_triples, syntax, self.context), syntax.media_type
+        )
+
+    def _file(self, request: Request, path: str, file: Path) -> Response:
+        digest = self.site.checksums[path]
+        etag = f'"{digest[:40]}"'
+        media_type = _file_media_type(path)
+        headers = {
+            "ETag": etag,
+            "Last-Modified": self.last_modified,
+            "Cache-Control": CACHE_FILES,
+        }
+        if _not_modified(request, etag, self.site.modified):
+            return Response(status_code=304, headers=_for_304(headers))
+        return FileResponse(file, headers=headers, media_type=media_type)
+
+    # ---------------------------------------------------------------- negotiation
+
+    def _wants_html(self, request: Request) -> bool:
+        offers = [*_HTML_OFFERS, *(s.media_type for s in GRAPH_SYNTAXES)]
+        return negotiate(request.headers.get("accept"), offers) in _HTML_OFFERS
+
+    def _negotiate_rdf(self, request: Request, *, html: bool) -> Syntax | None:
+        """The RDF syntax the client wants, or None for HTML (or nothing acceptable)."""
+        fmt = request.query_params.get("format")
+        if fmt:
+            return _by_extension(fmt) or SYNTAXES.get(fmt)
+        offers = [*(_HTML_OFFERS if html else ()), *(s.media_type for s in GRAPH_SYNTAXES)]
+        chosen = negotiate(request.headers.get("accept"), offers)
+        return next((s for s in GRAPH_SYNTAXES if s.media_type == chosen), None)
+
+    def _not_acceptable(self, request: Request, offers: list[str]) -> Response:
+        message = (
+            f"Not acceptable: cannot answer with {request.headers.get('accept')!r}. "
+            f"Available: {', '.join(offers)}.\n"
+        )
+        return _text(406, message, {"Vary": "Accept"})
+
+    # ---------------------------------------------------------------- SPARQL
+
+    async def sparql(self, request: Request) -> Response:
+        params = list(request.query_params.multi_items())
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            body = await request.body()
+            if len(body) > _MAX_QUERY_BYTES:
+                return _text(413, f"The request is larger than {_MAX_QUERY_BYTES} bytes.\n")
+            if content_type == "application/x-www-form-urlencoded":
+                params += urllib.parse.parse_qsl(body.decode("utf-8", "replace"))
+            elif content_type == "application/sparql-query":
+                params.append(("query", body.decode("utf-8", "replace")))
+            elif content_type == "application/sparql-update":
+                return _read_only()
+            else:
+                return _text(
+                    415,
+                    "Unsupported Media Type: POST a query as application/sparql-query or "
+                    "as the 'query' field of application/x-www-form-urlencoded.\n",
+                )
+        names = [name for name, _ in params]
+        if "update" in names:
+            return _read_only()
+        queries = [value for name, value in params if name == "query"]
+        if len(queries) > 1:
+            return _text(400, "Bad request: more than one 'query' parameter.\n")
+        if not queries:
+            return self._service_description(request)
+        query_request = QueryRequest(
+            query=queries[0],
+            accept=request.headers.get("accept"),
+            format=request.query_params.get("format"),
+            default_graphs=tuple(v for n, v in params if n == "default-graph-uri"),
+            named_graphs=tuple(v for n, v in params if n == "named-graph-uri"),
+        )
+        key = (
+            "sparql",
+            query_request.query,
+            query_request.accept or "",
+            query_request.format or "",
+            "\n".join(query_request.default_graphs),
+            "\n".join(query_request.named_graphs),
+        )
+        cached = self._cache.get(key)
+        if cached is None:
+            answer: QueryAnswer = await self.pool.run(query_request)
+            cached = _Cached(answer.status, answer.body, answer.media_type, answer.headers)
+            if answer.status == 200:
+                self._remember(key, lambda: cached)
+        return self.respond(request, cached, cache=CACHE_QUERIES, vary=True)
+
+    def _service_description(self, request: Request) -> Response:
+        if self._wants_html(request) or request.query_params.get("format") == "html":
+            page = self._remember(("sparql-form",), self._sparql_form)
+            return self.respond(request, page, vary=True)
+        syntax = self._negotiate_rdf(request, html=False)
+        if syntax is None:
+            return self._not_acceptable(request, [s.media_type for s in GRAPH_SYNTAXES])
+        endpoint = str(request.url.replace(query="", fragment=""))
+
+        def make() -> _Cached:
+            stats = publish.graph_sizes(self.store)
+            turtle = publish.turtle_template(
+                "site_service.ttl.j2",
+                service=endpoint + "#service",
+                endpoint=endpoint,
+                dataset=self.settings.base + sitehtml.VOID + "#dataset",
+                triples=len({q.triple for q in self.store}),
+                graphs=stats,
+            )
+            triples = [q.triple for q in ox.parse(turtle, format=ox.RdfFormat.TURTLE)]
+            return _Cached(200, serialize(triples, syntax, self.context), syntax.media_type)
+
+        answer = self._remember(("service", endpoint, syntax.name), make)
+        return self.respond(request, answer, vary=True)
+
+    def _sparql_form(self) -> _Cached:
+        body = sitehtml.render(
+            "site_sparql.html.j2",
+            self.links,
+            title="SPARQL endpoint",
+            timeout=self.settings.query_timeout,
+            row_cap=self.settings.row_cap,
+            example=publish.example_query(self.project),
+        )
+        return _Cached(200, body, HTML)
+
+    # ---------------------------------------------------------------- views
+
+    async def views_index(self, request: Request) -> Response:
+        return RedirectResponse("/#views", 303)
+
+    async def view(self, request: Request) -> Response:
+        """A saved view: an HTML form with its results, or the results alone (SPARQL
+        results JSON / XML / CSV / TSV, or RDF for a CONSTRUCT view) by ``Accept`` or
+        ``?format=``. Parameters come from the query string."""
+
+        view = self.catalogue.get(request.path_params["name"])
+        if view is None:
+            known = ", ".join(self.catalogue)
+            return _text(404, f"Not found: no saved view of that name. Views: {known}.\n")
+        params = {
+            k: v for k, v in request.query_params.items() if k != "format" and v.strip() != ""
+        }
+        fmt = (request.query_params.get("format") or "").lower()
+        if view.form == "select":
+            offers = {"html": HTML, **{k: m[0] for k, (_, m) in RESULT_FORMATS.items()}}
+        else:
+            offers = {"html": HTML, **{s.extension: s.media_type for s in GRAPH_SYNTAXES}}
+        if fmt:
+            if fmt not in offers:
+                return _text(400, f"Unknown format {fmt!r}; use one of {', '.join(offers)}.\n")
+        else:
+            chosen = negotiate(
+                request.headers.get("accept"), [*offers.values(), "application/json"]
+            )
+            if chosen is None:
+                return self._not_acceptable(request, list(offers.values()))
+            fmt = next((k for k, m in offers.items() if m == chosen), "json")
+        key = ("view", view.name, fmt, *sorted(f"{k}={v}" for k, v in params.items()))
+        cached = self._cache.get(key)
+        if cached is None:
+            import anyio.to_thread
+
+            cached = await anyio.to_thread.run_sync(self._run_view, view, params, fmt)
+            if cached.status == 200:
+                self._remember(key, lambda: cached)
+        return self.respond(request, cached, cache=CACHE_QUERIES, vary=True)
+
+    def _run_view(self, view: Any, params: dict[str, str], fmt: str) -> _Cached:
+        from guidebook_kg import views
+
+        error = None
+        table = graph = None
+        try:
+            if view.form == "select":
+                table = views.run(self.store, view, params, self.catalogue)
+            else:
+                graph = views.run_graph(self.store, view, params, self.catalogue)
+        except InputError as err:
+            error = str(err)
+        if fmt != "html":
+            if error is not None:
+                return _Cached(400, (error + "\n").encode("utf-8"), "text/plain; charset=utf-8")
+            if table is not None:
+                media = RESULT_FORMATS[fmt][1][0]
+                return _Cached(200, publish.table_bytes(table, fmt), _charset(media))
+            syntax = _by_extension(fmt) or SYNTAXES["turtle"]
+            body = serialize(canonical_triples(graph or []), syntax, self.context)
+            return _Cached(200, body, syntax.media_type)
+        page = self._view_page(view, params, table, graph, error)
+        return _Cached(200 if error is None else 400, page, HTML)
+
+    def _view_page(
+        self,
+        view: Any,
+        params: Mapping[str, str],
+        table: Any,
+        graph: list[ox.Triple] | None,
+        error: str | None,
+    ) -> bytes:
+        query = urllib.parse.urlencode(sorted(params.items()))
+        here = f"/views/{view.name}"
+        if table is not None:
+            kinds = ["csv", "json", "tsv", "xml"]
+        else:
+            kinds = [s.extension for s in GRAPH_SYNTAXES]
+        downloads = [
+            {"href": f"{here}?{query}{'&' if query else ''}format={k}", "label": k.upper()}
+            for k in kinds
+        ]
+        parameters = []
+        for p in view.parameters:
+            choices = []
+            if p.type == "programme":
+                choices = [
+                    {"value": publish.programme_slug_or_iri(iri), "text": self.labels(iri)}
+                    for iri in publish.programme_iris(self.store)
+                ]
+            elif p.type == "boolean":
+                choices = [{"value": "true", "text": "true"}, {"value": "false", "text": "false"}]
+            parameters.append(
+                {
+                    "name": p.name,
+                    "required": p.required,
+                    "description": p.description,
+                    "kind": p.type,
+                    "value": params.get(p.name, p.default or ""),
+                    "placeholder": p.default or "",
+                    "choices": choices,
+                }
+            )
+        shown = None
+        if table is not None:
+            descriptions = dict(view.columns)
+            shown = {
+                "columns": [
+                    {"name": c, "description": descriptions.get(c, "")} for c in table.columns
+                ],
+                "rows": [[self._cell(v) for v in row] for row in table.rows],
+            }
+        graph_text = None
+        if graph is not None:
+            graph_text = serialize(
+                canonical_triples(graph), SYNTAXES["turtle"], self.context
+            ).decode("utf-8")
+        return sitehtml.render(
+            "site_view.html.j2",
+            self.links,
+            title=view.name,
+            view=view,
+            action=here,
+            parameters=parameters,
+            error=error,
+            table=shown,
+            graph=graph_text,
+            downloads=downloads,
+        )
+
+    def _cell(self, term: Any) -> dict[str, str | None] | None:
+        if term is None:
+            return None
+        if isinstance(term, ox.NamedNode):
+            return {"text": self.labels(term), "href": self.links.resource(term.value)}
+        return {"text": str(term.value), "href": None}
+
+    # ---------------------------------------------------------------- the app
+
+    def asgi(self) -> Starlette:
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
+            await self.pool.start()
+            try:
+                yield
+            finally:
+                self.pool.close()
+
+        routes = [
+            Route("/", self.landing, methods=["GET"]),
+            Route("/sparql", self.sparql, methods=["GET", "POST"]),
+            Route("/.well-known/void", self.void, methods=["GET"]),
+            Route("/views", self.views_index, methods=["GET"]),
+            Route("/views/{name}", self.view, methods=["GET"]),
+            Route("/{path:path}", self.resource, methods=["GET"]),
+        ]
+        middleware = [
+            Middleware(
+                CORSMiddleware,
+                allow_origins=["*"],
+                allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+                allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
+                expose_headers=_EXPOSED,
+                max_age=86400,
+            )
+        ]
+        return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+def _exists_answer(store: ox.Store, iri: str) -> _Cached:
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return _Cached(404, b"", "text/plain")
+    if iri == ONTOLOGY or next(iter(store.quads_for_pattern(node, None, None)), None) is not None:
+        return _Cached(200, b"", "text/plain")
+    return _Cached(404, b"", "text/plain")
+
+
+def _by_extension(extension: str) -> Syntax | None:
+    aliases = {"jsonld": "jsonld", "ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml"}
+    name = aliases.get(extension.lower())
+    return SYNTAXES[name] if name else None
+
+
+def _file_media_type(path: str) -> str:
+    name = posixpath.basename(path)
+    if name.endswith(".gz"):
+        return "application/gzip"
+    if name == sitehtml.SHA256SUMS:
+        return "text/plain; charset=utf-8"
+    if name == publish.CONTEXT_FILE:
+        return "application/ld+json"
+    if name.endswith(".csv"):
+        return "text/csv; charset=utf-8"
+    if name.endswith(".json"):
+        return "application/sparql-results+json"
+    extension = name.rsplit(".", 1)[-1]
+    for syntax in SYNTAXES.values():
+        if syntax.extension == extension:
+            return syntax.media_type
+    return "application/octet-stream"
+
+
+def _not_modified(request: Request, etag: str, modified: datetime) -> bool:
+    """RFC 9110: If-None-Match wins over If-Modified-Since; ETags compare weakly."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        if if_none_match.strip() == "*":
+            return True
+        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        return etag in tags
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            when = parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return modified <= when
+    return False
+
+
+def _for_304(headers: Mapping[str, str]) -> dict[str, str]:
+    keep = {"ETag", "Last-Modified", "Cache-Control", "Vary", "Content-Location", "Link"}
+    return {k: v for k, v in headers.items() if k in keep}
+
+
+def _text(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(message, status, dict(headers or {}), media_type="text/plain")
+
+
+def _charset(media: str) -> str:
+    return media + "; charset=utf-8" if "charset" not in media else media
+
+
+def _read_only() -> Response:
+    return _text(
+        403,
+        "Forbidden: this endpoint is read-only and refuses SPARQL updates. Load the data "
+        "into your own store with `guidebook push` to change it.\n",
+    )
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+# ------------------------------------------------------------------ running it
+
+
+def create_app(
+    project: Project, store: ox.Store, site: Path, settings: Settings | None = None
+) -> Starlette:
+    """The ASGI application for ``site`` (a build folder) over ``store``."""
+    return GuidebookApp(project, store, Site(site), settings or Settings()).asgi()
+
+
+def run(
+    project: Project,
+    store: ox.Store,
+    *,
+    host: str,
+    port: int,
+    settings: Settings,
+    site: Path | None = None,
+    release_date: str | None = None,
+    progress: publish.Progress,
+) -> None:
+    """Build the site (unless ``site`` is given) and serve it until interrupted."""
+    # Imported here: only `serve` needs the HTTP server.
+    import uvicorn
+
+    temporary = None
+    try:
+        if site is None:
+            temporary = Path(tempfile.mkdtemp(prefix="guidebook-serve-"))
+            site = temporary / "site"
+            publish.build(
+                project,
+                store,
+                site,
+                base=settings.base,
+                release_date=release_date,
+                progress=progress,
+            )
+        app = create_app(project, store, site, settings)
+        progress(f"Serving on http://{host}:{port}/ (SPARQL at /sparql); Ctrl-C stops")
+        uvicorn.run(app, host=host, port=port, log_level="warning", backlog=2048)
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)

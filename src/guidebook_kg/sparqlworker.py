@@ -1,0 +1,398 @@
+"""SPARQL queries from the outside world, run in worker processes that can be killed.
+
+pyoxigraph has no query timeout, and a thread cannot be stopped, so a runaway query
+(a cross product, a huge sort) would hold a core and its memory until it finished.
+Each worker is a separate process with its own copy of the store (loaded from the
+build's N-Quads dump); a query that outlives the timeout gets its worker killed and
+replaced, and the client an error, never partial results. The worker also applies the
+row cap and serializes the answer, so only bytes cross the process boundary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import multiprocessing
+import multiprocessing.connection
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from guidebook_kg import jsonld
+from guidebook_kg.linkeddata import GRAPH_SYNTAXES, canonical_triples, negotiate, serialize
+from guidebook_kg.namespaces import XSD
+
+# Result formats by the names ?format= accepts; the first of each list is what we send.
+RESULT_FORMATS: dict[str, tuple[ox.QueryResultsFormat, tuple[str, ...]]] = {
+    "json": (
+        ox.QueryResultsFormat.JSON,
+        ("application/sparql-results+json", "application/json"),
+    ),
+    "xml": (
+        ox.QueryResultsFormat.XML,
+        ("application/sparql-results+xml", "application/xml", "text/xml"),
+    ),
+    "csv": (ox.QueryResultsFormat.CSV, ("text/csv",)),
+    "tsv": (ox.QueryResultsFormat.TSV, ("text/tab-separated-values",)),
+}
+GRAPH_FORMATS = {s.name: s for s in GRAPH_SYNTAXES}
+_FORMAT_ALIASES = {"ttl": "turtle", "nt": "ntriples", "json-ld": "jsonld", "rdf": "rdfxml"}
+
+# How long a new worker may take to load the store before the pool gives up on it.
+LOAD_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """One query as the protocol delivered it."""
+
+    query: str
+    accept: str | None = None
+    format: str | None = None  # ?format=, overrides Accept
+    default_graphs: Sequence[str] = ()
+    named_graphs: Sequence[str] = ()
+
+
+@dataclass
+class QueryAnswer:
+    """An HTTP answer: status, headers and body."""
+
+    status: int
+    body: bytes
+    media_type: str = "text/plain; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error(status: int, message: str) -> QueryAnswer:
+    return QueryAnswer(status, (message.rstrip() + "\n").encode("utf-8"))
+
+
+# ------------------------------------------------------------------ the worker side
+
+
+def execute(
+    store: ox.Store, request: QueryRequest, row_cap: int, context: jsonld.Context
+) -> QueryAnswer:
+    """Run one query and serialize its answer (in the worker, or in-process in tests)."""
+    try:
+        default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
+        named: list[ox.NamedNode | ox.BlankNode] | None = None
+        if request.default_graphs or request.named_graphs:
+            default = [ox.NamedNode(g) for g in request.default_graphs] or [ox.DefaultGraph()]
+            named = [ox.NamedNode(g) for g in request.named_graphs] or None
+    except ValueError as err:
+        return error(400, f"bad graph IRI: {err}")
+    try:
+        result = store.query(
+            request.query,
+            # Our data lives in named graphs; a query without GRAPH sees all of them.
+            use_default_graph_as_union=default is None,
+            default_graph=default,
+            named_graphs=named,
+        )
+    except SyntaxError as err:
+        return error(
+            400,
+            f"SPARQL syntax error: {err}. This endpoint answers queries only "
+            "(SELECT, ASK, CONSTRUCT, DESCRIBE); it is read-only.",
+        )
+    except OSError as err:
+        return error(500, f"query failed: {err}")
+    try:
+        if isinstance(result, ox.QueryBoolean):
+            return _boolean(result, request)
+        if isinstance(result, ox.QuerySolutions):
+            return _solutions(result, request, row_cap)
+        return _graph(result, request, row_cap, context)
+    except (OSError, ValueError) as err:  # evaluation errors surface while iterating
+        return error(500, f"query failed: {err}")
+
+
+def _result_format(request: QueryRequest) -> tuple[str, ox.QueryResultsFormat] | None:
+    if request.format:
+        found = RESULT_FORMATS.get(request.format.lower())
+        return (found[1][0], found[0]) if found else None
+    offers = [media for _, medias in RESULT_FORMATS.values() for media in medias]
+    chosen = negotiate(request.accept, offers)
+    if chosen is None:
+        return None
+    for fmt, medias in RESULT_FORMATS.values():
+        if chosen in medias:
+            return medias[0], fmt
+    return None
+
+
+def _not_acceptable(kind: str, offers: Sequence[str]) -> QueryAnswer:
+    return error(
+        406,
+        f"cannot answer a {kind} query in the requested format; use one of: " + ", ".join(offers),
+    )
+
+
+def _boolean(result: ox.QueryBoolean, request: QueryRequest) -> QueryAnswer:
+    chosen = _result_format(request)
+    if chosen is None:
+        return _not_acceptable("ASK", [m[0] for _, m in RESULT_FORMATS.values()])
+    media, fmt = chosen
+    return QueryAnswer(200, _bytes(result.serialize(format=fmt)), _with_charset(media))
+
+
+def _solutions(result: ox.QuerySolutions, request: QueryRequest, row_cap: int) -> QueryAnswer:
+    chosen = _result_format(request)
+    if chosen is None:
+        return _not_acceptable("SELECT", [m[0] for _, m in RESULT_FORMATS.values()])
+    media, fmt = chosen
+    names = [v.value for v in result.variables]
+    rows: list[dict[str, Any]] = []
+    truncated = False
+    for solution in result:
+        if len(rows) == row_cap:
+            truncated = True
+            break
+        row = {}
+        for name in names:
+            value = solution[name]
+            if value is not None:
+                row[name] = json_term(value)
+        rows.append(row)
+    body = results_bytes(names, rows, fmt)
+    return QueryAnswer(200, body, _with_charset(media), _cap_headers(row_cap, truncated))
+
+
+def results_bytes(
+    names: Sequence[str], rows: Sequence[Mapping[str, Any]], fmt: ox.QueryResultsFormat
+) -> bytes:
+    """SELECT results (rows of SPARQL-JSON terms, see :func:`json_term`) in ``fmt``."""
+    body = json.dumps(
+        {"head": {"vars": list(names)}, "results": {"bindings": list(rows)}},
+        ensure_ascii=False,
+    ).encode("utf-8")
+    if fmt == ox.QueryResultsFormat.JSON:
+        return body
+    # Written once as JSON, then converted by pyoxigraph's own XML/CSV/TSV writers.
+    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    assert isinstance(parsed, ox.QuerySolutions)
+    return _bytes(parsed.serialize(format=fmt))
+
+
+def _graph(
+    result: ox.QueryTriples, request: QueryRequest, row_cap: int, context: jsonld.Context
+) -> QueryAnswer:
+    syntax = None
+    if request.format:
+        syntax = GRAPH_FORMATS.get(_FORMAT_ALIASES.get(request.format, request.format))
+    else:
+        chosen = negotiate(request.accept, [s.media_type for s in GRAPH_SYNTAXES])
+        syntax = next((s for s in GRAPH_SYNTAXES if s.media_type == chosen), None)
+    if syntax is None:
+        return _not_acceptable("CONSTRUCT or DESCRIBE", [s.media_type for s in GRAPH_SYNTAXES])
+    triples: list[ox.Triple] = []
+    truncated = False
+    for triple in result:
+        if len(triples) == row_cap:
+            truncated = True
+            break
+        triples.append(triple)
+    body = serialize(canonical_triples(triples), syntax, context)
+    return QueryAnswer(
+        200, body, _with_charset(syntax.media_type), _cap_headers(row_cap, truncated)
+    )
+
+
+def _cap_headers(row_cap: int, truncated: bool) -> dict[str, str]:
+    # Like Virtuoso's ResultSetMaxRows: the answer is cut at the cap, and says so.
+    headers = {"X-SPARQL-Row-Cap": str(row_cap)}
+    if truncated:
+        headers["X-SPARQL-Truncated"] = "true"
+    return headers
+
+
+def _with_charset(media: str) -> str:
+    if media.startswith("text/") or media.endswith(("+json", "+xml", "/json", "/xml")):
+        return media if "charset" in media else media + "; charset=utf-8"
+    return media
+
+
+def _bytes(data: bytes | None) -> bytes:
+    return data if data is not None else b""
+
+
+def json_term(term: object) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD.string:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": json_term(term.subject),
+                "predicate": json_term(term.predicate),
+                "object": json_term(term.object),
+            },
+        }
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _worker_main(
+    dump: str,
+    context_body: Mapping[str, Any],
+    row_cap: int,
+    conn: multiprocessing.connection.Connection,
+) -> None:
+    store = ox.Store()
+    store.bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
+    context = jsonld.Context({"@context": dict(context_body)})
+    conn.send(("ready", len(store)))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        conn.send(execute(store, request, row_cap, context))
+
+
+# ------------------------------------------------------------------ the server side
+
+
+class QueryTimeout(Exception):
+    pass
+
+
+class WorkerFailed(Exception):
+    pass
+
+
+class _Worker:
+    def __init__(self, pool: QueryPool) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_worker_main,
+            args=(str(pool.dump), pool.context.body, pool.row_cap, child),
+            daemon=True,
+            name="guidebook-sparql-worker",
+        )
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def ask(self, request: QueryRequest, timeout: float) -> QueryAnswer:
+        """Send one query and wait for its answer (blocking; run in a thread)."""
+        if not self.ready:
+            self._wait_ready()
+        try:
+            self.conn.send(request)
+            if not self.conn.poll(timeout):
+                raise QueryTimeout
+            answer = self.conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as err:
+            raise WorkerFailed(str(err) or type(err).__name__) from None
+        if not isinstance(answer, QueryAnswer):
+            raise WorkerFailed(f"unexpected message {answer!r}")
+        return answer
+
+    def _wait_ready(self) -> None:
+        try:
+            if not self.conn.poll(LOAD_TIMEOUT):
+                raise WorkerFailed("the query worker did not load the data in time")
+            message = self.conn.recv()
+        except (EOFError, OSError) as err:
+            raise WorkerFailed(f"the query worker failed to start: {err}") from None
+        if not (isinstance(message, tuple) and message[0] == "ready"):
+            raise WorkerFailed(f"unexpected message {message!r}")
+        self.ready = True
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        self.process.join(timeout=5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+        self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.kill()
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+class QueryPool:
+    """A fixed number of query workers; a query waits for a free one."""
+
+    def __init__(
+        self,
+        dump: Path,
+        context: jsonld.Context,
+        *,
+        size: int = 2,
+        timeout: float = 30.0,
+        row_cap: int = 10_000,
+    ) -> None:
+        self.dump = dump
+        self.context = context
+        self.size = size
+        self.timeout = timeout
+        self.row_cap = row_cap
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._workers: list[_Worker] = []
+
+    async def start(self) -> None:
+        self._idle = asyncio.Queue()
+        for _ in range(self.size):
+            worker = _Worker(self)
+            self._workers.append(worker)
+            self._idle.put_nowait(worker)
+
+    async def run(self, request: QueryRequest) -> QueryAnswer:
+        # Imported here: anyio comes with starlette, which only the server needs.
+        import anyio.to_thread
+
+        assert self._idle is not None, "QueryPool.start() was not awaited"
+        worker = await self._idle.get()
+        try:
+            answer = await anyio.to_thread.run_sync(worker.ask, request, self.timeout)
+        except QueryTimeout:
+            self._replace(worker)
+            return error(
+                503,
+                f"query timed out after {self.timeout:g} s and was stopped; no partial "
+                "results are returned. Narrow the query (LIMIT, more specific patterns).",
+            )
+        except WorkerFailed as err:
+            self._replace(worker)
+            return error(500, f"the query worker failed: {err}")
+        except BaseException:
+            # Cancelled while waiting (client gone): the worker may still be busy.
+            self._replace(worker)
+            raise
+        self._idle.put_nowait(worker)
+        return answer
+
+    def _replace(self, worker: _Worker) -> None:
+        assert self._idle is not None
+        worker.kill()
+        fresh = _Worker(self)
+        self._workers = [w for w in self._workers if w is not worker] + [fresh]
+        self._idle.put_nowait(fresh)
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
