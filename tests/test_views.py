@@ -112,7 +112,7 @@ def test_each_parameter_changes_the_answer(
     other = views.run(store, view, differs_from, catalogue) if differs_from else None
     if other is None:
         other = views.run(store, view, {}, catalogue)
-    assert 0 < len(narrowed)
+    assert len(narrowed) > 0
     assert narrowed.rows != other.rows
 
 
@@ -409,8 +409,14 @@ def test_construct_view_prints_turtle(run_repo: Run) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["query", "programme-rating"], "unknown view 'programme-rating' (did you mean programme-ratings"),
-        (["query", "studies", "--param", "programe=x"], "has no parameter 'programe' (did you mean programme?)"),
+        (
+            ["query", "programme-rating"],
+            "unknown view 'programme-rating' (did you mean programme-ratings",
+        ),
+        (
+            ["query", "studies", "--param", "programe=x"],
+            "has no parameter 'programe' (did you mean programme?)",
+        ),
         (["query", "concepts"], "needs --param scheme=VALUE"),
         (["query", "programme-search", "-p", "min_level=high"], "not an integer"),
         (["query", "studies", "-p", "programme"], "is not KEY=VALUE"),
