@@ -446,3 +446,12 @@ def test_bad_header_is_an_input_error(tmp_path: Path) -> None:
                     "SELECT ?s WHERE { ?s ?p ?o }\n")
     with pytest.raises(InputError, match="has type 'text'"):
         views.load_view(path)
+
+
+def test_every_view_and_view_command_is_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+
+    for path in project().query_files():
+        assert f"`{path.stem}`" in readme, f"README.md does not name the view {path.stem}"
+    for command in ("queries", "query", "rate", "page"):
+        assert f"guidebook {command}" in readme
