@@ -90,3 +90,21 @@ def test_unknown_programme_exits_3_with_a_suggestion(run: Run) -> None:
     assert result.exit_code == 3
     assert "unknown programme 'infant-parent-therapy'" in result.stderr
     assert "did you mean infant-parent-psychotherapy?" in result.stderr
+
+
+def test_a_programme_without_assessment_is_reported_not_failed(run: Run, tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "unassessed.ttl"
+    path.write_text(
+        "@prefix gb: <https://w3id.org/guidebook-kg/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<https://w3id.org/guidebook-kg/id/programme/unassessed> a gb:Programme ;\n"
+        '    rdfs:label "Unassessed"@en .\n',
+        encoding="utf-8",
+    )
+
+    result = run("--data", str(path), "rate", "unassessed", "--explain", project=REPO)
+
+    assert result.exit_code == 0
+    assert "asserted -, derived NL2: not assessed" in result.stdout
