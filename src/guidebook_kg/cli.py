@@ -113,6 +113,82 @@ def export_command(app: AppContext, fmt: str, output: Path | None) -> None:
     exporting.export(app.store, fmt, output)
 
 
+class _EngineName(click.ParamType[str]):
+    """A registered validation engine; the registry is imported only when the option is
+    used or shown, so other commands do not load the validation module."""
+
+    name = "engine"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str | None:
+        from guidebook_kg.validate import ENGINES
+
+        return "[" + "|".join(sorted(ENGINES)) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from guidebook_kg.validate import ENGINES
+
+        if value not in ENGINES:
+            self.fail(f"{value!r} is not one of: {', '.join(sorted(ENGINES))}", param, ctx)
+        return str(value)
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+    help="text: grouped by resource, for people; json: compact, stable keys; turtle: the "
+    "W3C SHACL validation report.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["violation", "warning", "info", "none"]),
+    default="violation",
+    show_default=True,
+    help="Exit 1 when a result is at least this severe.",
+)
+@click.option("--focus", metavar="PROGRAMME|IRI",
+              help="Only results about one programme (slug or IRI: every resource of its "
+              "file) or one resource.")
+@click.option("--shape", metavar="NAME",
+              help="Only results of one shape, e.g. Level3Supported or gbsh:Study-design.")
+@click.option("--engine", type=_EngineName(), default="pyshacl", show_default=True,
+              help="Validation engine.")
+@pass_app
+def validate_command(
+    app: AppContext,
+    paths: tuple[Path, ...],
+    fmt: str,
+    fail_on: str,
+    focus: str | None,
+    shape: str | None,
+    engine: str,
+) -> None:
+    """Check the graph against the shapes: structure and evidence standards.
+
+    Without PATH, validates the project's ontology and data (plus --data files). With
+    PATHs (files or folders), validates those files with the project's ontology. Exit
+    status: 0 conforms at --fail-on, 1 results at or above it, 3 unreadable data or
+    broken shapes.
+
+    \b
+    Examples:
+        guidebook validate
+        guidebook validate data/programmes/new-programme.ttl --fail-on warning
+        guidebook validate --focus infant-parent-psychotherapy --format json
+        guidebook validate --shape Level3Supported
+    """
+    from guidebook_kg import validate as validating
+
+    data = validating.load_paths(app.project, [*paths, *app.extra]) if paths else app.store
+    report = validating.validate(data, app.project, engine=engine, focus=focus, shape=shape)
+    click.echo(validating.render(report, fmt), nl=False)
+    validating.verdict(report, fail_on)
+
+
 @main.command("build")
 @click.option(
     "--out",

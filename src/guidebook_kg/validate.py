@@ -1,0 +1,828 @@
+"""SHACL validation of the loaded graph against ``shapes/*.ttl``: engines, selection, rendering.
+
+The only module that runs pyshacl (and the only one using rdflib for validation). Engines
+are registered in :data:`ENGINES` by name; each turns an :class:`EngineInput` into
+engine-neutral :class:`~guidebook_kg.report.ValidationResult` objects, and everything after
+that (selection by ``--focus``/``--shape``, labels, programmes, rendering, the exit
+verdict) is shared, so a second engine only has to produce results.
+
+rdflib and pyshacl are imported inside the functions that use them: importing this module
+is cheap, so the command line can list the engines without paying their start-up cost.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from guidebook_kg import store as store_module
+from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
+from guidebook_kg.namespaces import programme_slug
+from guidebook_kg.prefixes import PREFIXES, PROGRAMME_GRAPH_BASE
+from guidebook_kg.project import Project
+from guidebook_kg.report import SH, Severity, ValidationReport, ValidationResult
+
+if TYPE_CHECKING:
+    import rdflib
+    from rdflib.plugins.sparql.sparql import Query
+
+SHAPES_NAMESPACE = PREFIXES["gbsh"]
+
+RDF_TYPE = PREFIXES["rdf"] + "type"
+RDF_FIRST = PREFIXES["rdf"] + "first"
+RDF_REST = PREFIXES["rdf"] + "rest"
+XSD_STRING = PREFIXES["xsd"] + "string"
+XSD_BOOLEAN = PREFIXES["xsd"] + "boolean"
+
+# Labels shown beside a focus node, best first.
+LABEL_PROPERTIES = (
+    PREFIXES["rdfs"] + "label",
+    PREFIXES["skos"] + "prefLabel",
+    PREFIXES["foaf"] + "name",
+    PREFIXES["dcterms"] + "title",
+)
+
+FORMATS = ("text", "json", "turtle")
+FAIL_ON: dict[str, Severity | None] = {
+    "violation": Severity.VIOLATION,
+    "warning": Severity.WARNING,
+    "info": Severity.INFO,
+    "none": None,
+}
+
+
+# ----------------------------------------------------------------------------- engines
+
+
+@dataclass(frozen=True)
+class EngineInput:
+    """What an engine validates.
+
+    ``data`` holds the data graph as the union of its graphs; ``shapes`` the shapes graph
+    (one named graph per shapes file). ``focus`` (node IRIs) and ``shapes_selected``
+    (shape IRIs) are hints an engine may use to do less work: :func:`check` filters the
+    results by them in any case, so every engine gives the same answer.
+    """
+
+    data: ox.Store
+    shapes: ox.Store
+    focus: frozenset[str] | None = None
+    shapes_selected: frozenset[str] | None = None
+
+
+Engine = Callable[[EngineInput], list[ValidationResult]]
+
+
+def _pyshacl_engine(request: EngineInput) -> list[ValidationResult]:
+    import pyshacl
+    from pyshacl.errors import ReportableRuntimeError
+
+    _check_sparql_syntax(request.shapes)
+    data = _rdflib_graph(request.data, _prepared_query_graph())
+    shapes = _shapes_graph(request.shapes)
+    options: dict[str, Any] = {}
+    # pyshacl validates given focus nodes against given shapes even where the shapes do
+    # not target them, so only one of the two hints is passed on.
+    runnable = _runnable_shapes(request.shapes, request.shapes_selected)
+    if runnable:
+        options["use_shapes"] = sorted(runnable)
+    elif request.focus:
+        options["focus_nodes"] = sorted(request.focus)
+    try:
+        _, report_graph, _ = pyshacl.validate(
+            data, shacl_graph=shapes, inference="none", advanced=False, **options
+        )
+    except (ReportableRuntimeError, re.error) as err:
+        raise _broken_shapes(request.shapes, shapes, err) from None
+    return list(_results_from_report(report_graph))
+
+
+def _broken_shapes(shapes: ox.Store, graph: rdflib.Graph, err: Exception) -> InputError:
+    """Name the shape behind a pyshacl load error; pyshacl's own messages do not."""
+    from pyshacl.entrypoints import meta_validate
+
+    for quad in shapes.quads_for_pattern(None, ox.NamedNode(SH + "pattern"), None):
+        try:
+            re.compile(getattr(quad.object, "value", ""))
+        except re.error as bad:
+            return InputError(
+                f"{_file_of(quad.graph_name)}: shape {_compact(str(quad.subject))}: "
+                f"sh:pattern is not a valid regular expression: {bad}",
+                hint="fix the pattern",
+            )
+    # SHACL's own shapes for shapes graphs point at the offending shape and property.
+    _, meta_report, _ = meta_validate(graph, inference="none")
+    for result in _results_from_report(meta_report):
+        node = _node(result.focus_node)
+        graphs = [q.graph_name for q in shapes.quads_for_pattern(node, None, None)] if node else []
+        source = _file_of(graphs[0]) if graphs else "shapes"
+        path = f" {_compact(result.path)}" if result.path else ""
+        value = f" {_display(result.value)}" if result.value else ""
+        return InputError(
+            f"{source}: shape {_compact(result.focus_node)}:{path}{value}: {result.message}",
+            hint="fix the shape; see https://www.w3.org/TR/shacl/",
+        )
+    first_line = next(iter(str(err).strip().splitlines()), repr(err))
+    return InputError(f"the shapes cannot be used: {first_line}", hint="fix the shapes in shapes/")
+
+
+ENGINES: dict[str, Engine] = {"pyshacl": _pyshacl_engine}
+"""Validation engines by name; ``guidebook validate --engine NAME`` picks one."""
+
+DEFAULT_ENGINE = "pyshacl"
+
+
+# ----------------------------------------------------------------------------- reports
+
+
+@dataclass
+class ProjectReport(ValidationReport):
+    """A validation report that also knows which programme file each focus node is from."""
+
+    programmes: dict[str, str] = field(default_factory=dict)
+    """Focus node (N-Triples) -> slug of the programme file that describes it."""
+    checked: int = 0
+    """How many programme files were validated."""
+
+    def programme_of(self, result: ValidationResult) -> str | None:
+        return self.programmes.get(result.focus_node)
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load_paths(project: Project, paths: Sequence[Path]) -> ox.Store:
+    """The project's ontology plus ``paths`` (files, or folders of RDF files) in a new store.
+
+    Each file goes to the graph of its file stem, like a programme file. The ontology is
+    always included: it holds the concept schemes and standards the shapes rely on.
+    """
+    files = list(_expand(paths))
+    store = ox.Store()
+    for path in project.ontology_files():
+        store_module.load_file(store, path, store_module.ONTOLOGY_GRAPH_NODE)
+    for path in files:
+        store_module.load_file(store, path, store_module.programme_graph(path.stem))
+    return store
+
+
+def _expand(paths: Sequence[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in store_module.FORMATS_BY_EXTENSION
+            )
+            if not found:
+                raise InputError(f"{where(path)}: no RDF files in this folder")
+            yield from found
+        else:
+            yield path
+
+
+def load_shapes(paths: Sequence[Path]) -> ox.Store:
+    """Parse the shapes files, each into a named graph named by its file URI."""
+    if not paths:
+        raise InputError(
+            "no shapes to validate against: the project has no shapes/*.ttl",
+            hint="run from the project root or pass --project DIR",
+        )
+    shapes = ox.Store()
+    for path in paths:
+        store_module.load_file(shapes, path, ox.NamedNode(path.resolve().as_uri()))
+    return shapes
+
+
+# ----------------------------------------------------------------------------- validating
+
+
+def validate(
+    data: ox.Store,
+    project: Project,
+    *,
+    engine: str = DEFAULT_ENGINE,
+    focus: str | None = None,
+    shape: str | None = None,
+) -> ProjectReport:
+    """Validate ``data`` (ontology and data, e.g. from :func:`store.load`) against the
+    project's ``shapes/*.ttl``.
+
+    ``focus`` narrows the report to one node: a programme slug or IRI means every resource
+    described in that programme's file. ``shape`` narrows it to one shape, named by its
+    local name (``Level3Supported``), ``gbsh:`` name or IRI. Raises :class:`UsageError`
+    for an unknown engine and :class:`InputError` for unknown focus or shape names and
+    unusable shapes.
+    """
+    return check(data, load_shapes(project.shape_files()), engine=engine, focus=focus, shape=shape)
+
+
+def check(
+    data: ox.Store,
+    shapes: ox.Store,
+    *,
+    engine: str = DEFAULT_ENGINE,
+    focus: str | None = None,
+    shape: str | None = None,
+) -> ProjectReport:
+    """Validate ``data`` against the shapes graph ``shapes``; see :func:`validate`."""
+    try:
+        run = ENGINES[engine]
+    except KeyError:
+        raise UsageError(
+            f"unknown validation engine {engine!r}",
+            hint=f"choose one of: {', '.join(sorted(ENGINES))}",
+        ) from None
+    focus_nodes = resolve_focus(data, focus) if focus is not None else None
+    selected = resolve_shape(shapes, shape) if shape is not None else None
+
+    results = run(EngineInput(data, shapes, focus_nodes, selected))
+
+    if focus_nodes is not None:
+        wanted = {_nt_iri(node) for node in focus_nodes}
+        results = [r for r in results if r.focus_node in wanted]
+    if selected is not None:
+        wanted = {_nt_iri(s) for s in selected}
+        results = [r for r in results if r.source_shape in wanted]
+
+    programmes = {
+        r.focus_node: slug for r in results if (slug := _programme_slug(data, r.focus_node))
+    }
+    results.sort(
+        key=lambda r: (
+            programmes.get(r.focus_node, "\uffff"),
+            r.focus_node,
+            -r.severity,
+            r.source_shape,
+            r.path or "",
+            r.value or "",
+        )
+    )
+    return ProjectReport(
+        results=results,
+        engine=engine,
+        labels={
+            node: label
+            for node in {r.focus_node for r in results}
+            if (label := _label(data, node)) is not None
+        },
+        programmes=programmes,
+        checked=_checked_programmes(data, focus_nodes),
+    )
+
+
+def verdict(report: ValidationReport, fail_on: str) -> None:
+    """Raise :class:`ValidationFailed` when a result is at or above ``fail_on``."""
+    level = FAIL_ON[fail_on]
+    if level is None:
+        return
+    failing = report.at_or_above(level)
+    if failing:
+        raise ValidationFailed(
+            f"does not conform: {_plural(len(failing), 'result')} at or above --fail-on {fail_on}"
+        )
+
+
+# ----------------------------------------------------------------------------- selection
+
+
+def resolve_focus(data: ox.Store, focus: str) -> frozenset[str]:
+    """The node IRIs that ``--focus`` names: a slug or programme IRI names its whole file."""
+    text = focus.strip()
+    graphs = _graph_set(data)
+    is_slug = text and not any(c in text for c in ":/<> ")
+    slug = text if is_slug else programme_slug(_expand_name(text))
+    if slug is not None and store_module.programme_graph(slug) in graphs:
+        return frozenset(
+            q.subject.value
+            for q in data.quads_for_pattern(None, None, None, store_module.programme_graph(slug))
+            if isinstance(q.subject, ox.NamedNode)
+        )
+    iri = _expand_name(text)
+    try:
+        node = ox.NamedNode(iri) if _looks_like_iri(iri) else None
+    except ValueError:
+        node = None
+    if node is None or next(iter(data.quads_for_pattern(node, None, None)), None) is None:
+        raise InputError(
+            f"--focus {focus}: no such programme or node in the graph",
+            hint="give a programme slug such as infant-parent-psychotherapy, or the IRI of a "
+            "resource the data describes",
+        )
+    return frozenset({iri})
+
+
+def resolve_shape(shapes: ox.Store, name: str) -> frozenset[str]:
+    """The shape IRIs that ``--shape NAME`` selects.
+
+    A node shape brings its property shapes; a shape used through sh:node or sh:or (a
+    concept or literal shape) brings the shapes that use it, since their results are the
+    ones that report it.
+    """
+    known = _shape_iris(shapes)
+    iri = _expand_name(name.strip(), default_namespace=SHAPES_NAMESPACE)
+    if iri not in known:
+        local = {k.removeprefix(SHAPES_NAMESPACE): k for k in known}
+        close = difflib.get_close_matches(name, list(local), n=3)
+        raise InputError(
+            f"--shape {name}: no such shape",
+            hint=f"did you mean {', '.join(close)}?"
+            if close
+            else "shape names are the local names in shapes/*.ttl, e.g. Level3Supported",
+        )
+    selected = {iri}
+    selected |= {o.value for o in _objects(shapes, iri, SH + "property")}
+    for user in _subjects(shapes, SH + "node", iri):
+        selected.add(user)
+    for list_node in _lists_containing(shapes, iri):
+        selected |= set(_subjects(shapes, SH + "or", list_node))
+    return frozenset(selected)
+
+
+def _runnable_shapes(shapes: ox.Store, selected: frozenset[str] | None) -> set[str]:
+    # The targeted node shapes whose results can include a selected shape: pyshacl only
+    # finds focus nodes through a shape's own targets.
+    if not selected:
+        return set()
+    targeted = {
+        q.subject.value
+        for prop in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
+        for q in shapes.quads_for_pattern(None, ox.NamedNode(SH + prop), None)
+        if isinstance(q.subject, ox.NamedNode)
+    }
+    runnable = set()
+    for shape in selected:
+        if shape in targeted:
+            runnable.add(shape)
+        runnable |= {p for p in _subjects(shapes, SH + "property", shape) if p in targeted}
+    return runnable
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def render(report: ProjectReport, fmt: str) -> str:
+    """The report as ``text`` (for people), ``json`` (compact, stable keys) or ``turtle``
+    (the W3C SHACL validation report graph)."""
+    if fmt == "text":
+        return render_text(report)
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "turtle":
+        return render_turtle(report)
+    raise UsageError(f"unknown report format {fmt!r}", hint=f"choose one of: {', '.join(FORMATS)}")
+
+
+def summary(report: ProjectReport) -> str:
+    """One line: ``3 violations, 1 warning in 2 programmes``."""
+    counts = [
+        _plural(report.count(Severity.VIOLATION), "violation"),
+        _plural(report.count(Severity.WARNING), "warning"),
+    ]
+    if report.count(Severity.INFO):
+        counts.append(_plural(report.count(Severity.INFO), "info"))
+    if not report.results:
+        return f"{', '.join(counts)} in {_plural(report.checked, 'programme')} checked"
+    slugs = {report.programmes.get(r.focus_node) for r in report.results}
+    where_ = _plural(len(slugs - {None}), "programme")
+    outside = {r.focus_node for r in report.results if r.focus_node not in report.programmes}
+    if outside:
+        where_ += f" and {_plural(len(outside), 'node')} outside any programme"
+    return f"{', '.join(counts)} in {where_}"
+
+
+def render_text(report: ProjectReport) -> str:
+    lines: list[str] = []
+    focus = None
+    for result in report.results:
+        if result.focus_node != focus:
+            focus = result.focus_node
+            if lines:
+                lines.append("")
+            label = report.labels.get(focus)
+            shown = _compact(focus)
+            slug = report.programmes.get(focus)
+            head = f"{label} ({shown})" if label else shown
+            lines.append(f"{head}  [{slug}]" if slug else head)
+        shape = _compact(result.source_shape)
+        lines.append(f"  {result.severity.name.capitalize():<9} {shape}: {result.message}")
+        detail = []
+        if result.path:
+            detail.append(f"path {_compact(result.path)}")
+        if result.value:
+            detail.append(f"value {_display(result.value)}")
+        if detail:
+            lines.append(f"  {'':<9} " + "  ".join(detail))
+    if lines:
+        lines.append("")
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: ProjectReport) -> str:
+    document = {
+        "conforms": report.conforms,
+        "engine": report.engine,
+        "summary": {
+            "violations": report.count(Severity.VIOLATION),
+            "warnings": report.count(Severity.WARNING),
+            "infos": report.count(Severity.INFO),
+            "programmes": len(
+                {report.programmes.get(r.focus_node) for r in report.results} - {None}
+            )
+            if report.results
+            else report.checked,
+            "text": summary(report),
+        },
+        "results": [
+            {
+                "focusNode": r.focus_node,
+                "focusLabel": report.labels.get(r.focus_node),
+                "programme": report.programmes.get(r.focus_node),
+                "severity": r.severity.name.capitalize(),
+                "sourceShape": r.source_shape,
+                "shape": _compact(r.source_shape),
+                "path": r.path,
+                "value": r.value,
+                "constraintComponent": r.constraint_component,
+                "message": r.message,
+            }
+            for r in report.results
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def render_turtle(report: ProjectReport) -> str:
+    import rdflib
+
+    # N-Triples terms are Turtle terms, so the report is written as N-Triples and then
+    # pretty-printed with the project's prefixes.
+    report_node = "_:validationReport"
+    lines = [
+        f"{report_node} <{RDF_TYPE}> <{SH}ValidationReport> .",
+        f'{report_node} <{SH}conforms> "{str(report.conforms).lower()}"^^<{XSD_BOOLEAN}> .',
+    ]
+    for number, r in enumerate(report.results):
+        node = f"_:validationResult{number}"
+        lines.append(f"{report_node} <{SH}result> {node} .")
+        lines.append(f"{node} <{RDF_TYPE}> <{SH}ValidationResult> .")
+        lines.append(f"{node} <{SH}focusNode> {r.focus_node} .")
+        if r.path:
+            lines.append(f"{node} <{SH}resultPath> {r.path} .")
+        if r.value:
+            lines.append(f"{node} <{SH}value> {r.value} .")
+        lines.append(f"{node} <{SH}sourceShape> {r.source_shape} .")
+        lines.append(f"{node} <{SH}sourceConstraintComponent> {r.constraint_component} .")
+        lines.append(f"{node} <{SH}resultSeverity> <{r.severity.iri}> .")
+        if r.message:
+            lines.append(f"{node} <{SH}resultMessage> {ox.Literal(r.message)} .")
+    graph = rdflib.Graph(bind_namespaces="none")
+    graph.parse(data="\n".join(lines) + "\n", format="nt")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    text: str = graph.serialize(format="turtle")
+    return text
+
+
+# ----------------------------------------------------------------------------- pyshacl glue
+
+
+def _shapes_graph(shapes: ox.Store) -> rdflib.Graph:
+    # The same shapes store is often validated against many data graphs (the test suite,
+    # a server); converting it once saves a fifth of each validation. A shapes store is
+    # not changed after load_shapes().
+    global _SHAPES_CACHE
+    if _SHAPES_CACHE is None or _SHAPES_CACHE[0] is not shapes:
+        import rdflib
+
+        _SHAPES_CACHE = (shapes, _rdflib_graph(shapes, rdflib.Graph()))
+    return _SHAPES_CACHE[1]
+
+
+_SHAPES_CACHE: tuple[ox.Store, rdflib.Graph] | None = None
+
+
+def _prepared_query_graph() -> rdflib.Graph:
+    """An rdflib graph that parses each SPARQL text once.
+
+    pyshacl runs a SHACL-SPARQL constraint by handing the same query text to
+    ``Graph.query`` for every focus node, and parsing dominates: about 90% of the time on
+    the IPP graph (1.0 s down to 0.1 s once parsed). Parsed queries are cached by their
+    text for the life of the process.
+    """
+    import rdflib
+    from rdflib.plugins.sparql import prepareQuery
+
+    class PreparedQueryGraph(rdflib.Graph):
+        def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(query_object, str):
+                prepared = _PREPARED.get(query_object)
+                if prepared is None:
+                    prepared = _PREPARED[query_object] = prepareQuery(query_object)
+                query_object = prepared
+            return super().query(query_object, *args, **kwargs)
+
+    return PreparedQueryGraph()
+
+
+_PREPARED: dict[str, Query] = {}
+
+
+def _rdflib_graph(store: ox.Store, graph: rdflib.Graph) -> rdflib.Graph:
+    """Copy every triple of ``store`` (all graphs, as one) into ``graph``.
+
+    Literal hygiene: a string literal becomes rdflib's plain literal whether the file wrote
+    ``"2"`` or ``"2"^^xsd:string`` (RDF 1.1 says they are the same term), so pyshacl's
+    ``sh:in`` and ``sh:hasValue``, which compare rdflib terms, cannot tell them apart.
+    """
+    import rdflib
+
+    cache: dict[ox.NamedNode | ox.BlankNode | ox.Literal, rdflib.term.Node] = {}
+
+    def term(node: Any) -> Any:
+        found = cache.get(node)
+        if found is not None:
+            return found
+        converted: rdflib.term.Node
+        if isinstance(node, ox.NamedNode):
+            converted = rdflib.URIRef(node.value)
+        elif isinstance(node, ox.BlankNode):
+            converted = rdflib.BNode(node.value)
+        elif isinstance(node, ox.Literal):
+            if node.language:
+                converted = rdflib.Literal(node.value, lang=node.language)
+            elif node.datatype.value == XSD_STRING:
+                converted = rdflib.Literal(node.value)
+            else:
+                converted = rdflib.Literal(node.value, datatype=rdflib.URIRef(node.datatype.value))
+        else:
+            raise InputError(
+                f"RDF 1.2 triple terms are not supported by the validator: {node}",
+                hint="remove the quoted triple from the data",
+            )
+        cache[node] = converted
+        return converted
+
+    add = graph.add
+    for quad in store:
+        add((term(quad.subject), term(quad.predicate), term(quad.object)))
+    return graph
+
+
+def _results_from_report(report: rdflib.Graph) -> Iterator[ValidationResult]:
+    import rdflib
+
+    sh = rdflib.Namespace(SH)
+    # Only the report's own results: those nested under sh:detail explain a sh:node or
+    # sh:or failure and are not results of their own.
+    for node in report.objects(None, sh.result):
+
+        def one(prop: rdflib.URIRef, node: Any = node) -> Any:
+            return report.value(node, prop)
+
+        messages = sorted(str(m) for m in report.objects(node, sh.resultMessage))
+        path = one(sh.resultPath)
+        value = one(sh.value)
+        yield ValidationResult(
+            focus_node=_nt(one(sh.focusNode)),
+            source_shape=_nt(one(sh.sourceShape)),
+            path=_nt(path) if path is not None else None,
+            value=_nt(value) if value is not None else None,
+            constraint_component=_nt(one(sh.sourceConstraintComponent)),
+            severity=Severity.from_iri(str(one(sh.resultSeverity))),
+            message=" ".join(dict.fromkeys(messages)),
+        )
+
+
+def _nt(term: Any) -> str:
+    """The N-Triples form of an rdflib term, as pyoxigraph writes it."""
+    import rdflib
+
+    if isinstance(term, rdflib.URIRef):
+        return str(ox.NamedNode(str(term)))
+    if isinstance(term, rdflib.BNode):
+        return f"_:{term}"
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return str(ox.Literal(str(term), language=term.language))
+        if term.datatype is not None:
+            return str(ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype))))
+        return str(ox.Literal(str(term)))
+    raise TypeError(f"unexpected term in a validation report: {term!r}")
+
+
+def _check_sparql_syntax(shapes: ox.Store) -> None:
+    """Parse every sh:select before validating, so that a broken rule is reported by name
+    (exit 3) even when no data reaches it, instead of failing half-way or never.
+
+    pyoxigraph's parser does this in well under a millisecond per query; rdflib's would
+    cost more than the validation itself.
+    """
+    declared = _declared_prefixes(shapes)
+    header = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(declared.items()))
+    empty = ox.Store()
+    for quad in shapes.quads_for_pattern(None, ox.NamedNode(SH + "select"), None):
+        if not isinstance(quad.object, ox.Literal):
+            continue
+        try:
+            empty.query(header + quad.object.value)
+        except SyntaxError as err:
+            owners = list(_subjects(shapes, SH + "sparql", quad.subject))
+            owner = _compact(f"<{owners[0]}>") if owners else str(quad.subject)
+            raise InputError(
+                f"{_file_of(quad.graph_name)}: shape {owner}: its sh:select is not valid "
+                f"SPARQL: {_sparql_error(err, header.count(chr(10)))}",
+                hint="fix the query, or declare its prefixes with sh:declare",
+            ) from None
+
+
+def _sparql_error(err: SyntaxError, header_lines: int) -> str:
+    # pyoxigraph: "error at LINE:COLUMN: expected one of ..." over several lines.
+    text = " ".join(str(err.msg or err).split())
+    match = re.match(r"error at (\d+):(\d+): (.*)", text)
+    if match is None:
+        return text[:200]
+    line, column, reason = int(match[1]) - header_lines, match[2], match[3]
+    if len(reason) > 120:
+        reason = reason[:117] + "..."
+    return f"query line {line}, column {column}: {reason}"
+
+
+def _declared_prefixes(shapes: ox.Store) -> dict[str, str]:
+    declared: dict[str, str] = {}
+    for quad in shapes.quads_for_pattern(None, ox.NamedNode(SH + "declare"), None):
+        declaration = quad.object
+        prefix = next(_objects(shapes, declaration, SH + "prefix"), None)
+        namespace = next(_objects(shapes, declaration, SH + "namespace"), None)
+        if prefix is not None and namespace is not None:
+            declared[prefix.value] = namespace.value
+    return declared
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _objects(store: ox.Store, subject: Any, predicate: str) -> Iterator[Any]:
+    node = ox.NamedNode(subject) if isinstance(subject, str) else subject
+    for quad in store.quads_for_pattern(node, ox.NamedNode(predicate), None):
+        yield quad.object
+
+
+def _subjects(store: ox.Store, predicate: str, obj: Any) -> Iterator[str]:
+    node = ox.NamedNode(obj) if isinstance(obj, str) else obj
+    for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), node):
+        if isinstance(quad.subject, ox.NamedNode):
+            yield quad.subject.value
+
+
+def _lists_containing(store: ox.Store, member: str) -> Iterator[Any]:
+    """The heads of the RDF lists that contain ``member``."""
+    for quad in store.quads_for_pattern(None, ox.NamedNode(RDF_FIRST), ox.NamedNode(member)):
+        cell = quad.subject
+        while True:
+            previous = next(iter(store.quads_for_pattern(None, ox.NamedNode(RDF_REST), cell)), None)
+            if previous is None:
+                break
+            cell = previous.subject
+        yield cell
+
+
+def _shape_iris(shapes: ox.Store) -> set[str]:
+    kinds = (ox.NamedNode(SH + "NodeShape"), ox.NamedNode(SH + "PropertyShape"))
+    return {
+        q.subject.value
+        for kind in kinds
+        for q in shapes.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), kind)
+        if isinstance(q.subject, ox.NamedNode)
+    }
+
+
+def _graph_set(store: ox.Store) -> set[ox.NamedNode]:
+    return {g for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+
+
+def _programme_slug(store: ox.Store, focus: str) -> str | None:
+    node = _node(focus)
+    if node is None:
+        return None
+    slugs = sorted(
+        q.graph_name.value.removeprefix(PROGRAMME_GRAPH_BASE)
+        for q in store.quads_for_pattern(node, None, None)
+        if isinstance(q.graph_name, ox.NamedNode)
+        and q.graph_name.value.startswith(PROGRAMME_GRAPH_BASE)
+    )
+    return slugs[0] if slugs else None
+
+
+def _checked_programmes(store: ox.Store, focus: frozenset[str] | None) -> int:
+    graphs = {g.value for g in _graph_set(store) if g.value.startswith(PROGRAMME_GRAPH_BASE)}
+    if focus is None:
+        return len(graphs)
+    return len({slug for node in focus if (slug := _programme_slug(store, _nt_iri(node)))})
+
+
+def _label(store: ox.Store, focus: str) -> str | None:
+    node = _node(focus)
+    if node is None:
+        return None
+    for prop in LABEL_PROPERTIES:
+        labels = [
+            q.object
+            for q in store.quads_for_pattern(node, ox.NamedNode(prop), None)
+            if isinstance(q.object, ox.Literal)
+        ]
+        if labels:
+            labels.sort(
+                key=lambda lit: (lit.language not in (None, "en"), lit.language or "", lit.value)
+            )
+            return str(labels[0].value)
+    return None
+
+
+def _node(nt: str) -> ox.NamedNode | ox.BlankNode | None:
+    if nt.startswith("<") and nt.endswith(">"):
+        return ox.NamedNode(nt[1:-1])
+    if nt.startswith("_:"):
+        return ox.BlankNode(nt[2:])
+    return None
+
+
+def _nt_iri(iri: str) -> str:
+    return f"<{iri}>"
+
+
+def _looks_like_iri(text: str) -> bool:
+    scheme, colon, _ = text.partition(":")
+    return bool(colon) and scheme.isascii() and scheme[:1].isalpha()
+
+
+def _expand_name(name: str, default_namespace: str | None = None) -> str:
+    """``<iri>``, ``prefix:local`` (project prefixes and ``gbsh:``) or, with a default
+    namespace, a bare local name -> full IRI."""
+    if name.startswith("<") and name.endswith(">"):
+        return name[1:-1]
+    prefixes = PREFIXES
+    prefix, colon, local = name.partition(":")
+    if colon and prefix in prefixes and not local.startswith("//"):
+        return prefixes[prefix] + local
+    if not colon and default_namespace is not None:
+        return default_namespace + name
+    return name
+
+
+def _compact(term: str) -> str:
+    """An N-Triples term or IRI shortened with the project's prefixes, for people."""
+    iri = term[1:-1] if term.startswith("<") and term.endswith(">") else term
+    if iri is term and not _looks_like_iri(term):
+        return term
+    best = ""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
+            best = prefix
+    if best:
+        namespace = PREFIXES[best]
+        return f"{best}:{iri[len(namespace) :]}"
+    return term
+
+
+_BARE_DATATYPES = frozenset(
+    PREFIXES["xsd"] + name for name in ("boolean", "integer", "decimal", "double")
+)
+
+
+def _display(term: str) -> str:
+    """A term for people: compact IRIs, bare numbers and booleans, short datatypes."""
+    if not term.startswith('"'):
+        return _compact(term)
+    lexical, _, datatype = term.rpartition("^^")
+    if not lexical or not datatype.startswith("<"):
+        return term  # a plain string or a language-tagged one
+    if datatype[1:-1] in _BARE_DATATYPES:
+        return json.loads(lexical) if lexical.startswith('"') else lexical
+    return f"{lexical}^^{_compact(datatype)}"
+
+
+def _file_of(graph: Any) -> str:
+    value = getattr(graph, "value", "")
+    if value.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        return where(Path(unquote(urlparse(value).path)))
+    return "shapes"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def engine_names() -> Iterable[str]:
+    """The registered engine names, for the command line."""
+    return sorted(ENGINES)
