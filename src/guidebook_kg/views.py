@@ -6,8 +6,10 @@ file stem is its name.
 
 Parameters are bound, never pasted: each value is checked and turned into an RDF term,
 and the terms are joined into the query as a ``VALUES`` block built from their N-Triples
-form, placed where the query's own ``#@values`` comment line stands (first thing inside
-the top-level ``WHERE`` group, so every pattern and ``FILTER`` of that group sees it). A
+form, placed where the query's own ``#@values`` comment line stands: first thing inside
+the top-level ``WHERE`` group, so every pattern and ``FILTER`` of that group sees it, or
+first inside the subquery that enumerates what the parameter selects, when that lets the
+engine skip the rest (rating-derivation does this). A
 parameter that is not given and has no default is left out of the block: it stays
 unbound, which the query tests with ``BOUND`` (views use ``BOUND`` for nothing else).
 
