@@ -87,17 +87,12 @@ def _pyshacl_engine(request: EngineInput) -> list[ValidationResult]:
     _check_sparql_syntax(request.shapes)
     data = _rdflib_graph(request.data, _prepared_query_graph())
     shapes = _shapes_graph(request.shapes)
-    options: dict[str, Any] = {}
-    # pyshacl validates given focus nodes against given shapes even where the shapes do
-    # not target them, so only one of the two hints is passed on.
-    runnable = _runnable_shapes(request.shapes, request.shapes_selected)
-    if runnable:
-        options["use_shapes"] = sorted(runnable)
-    elif request.focus:
-        options["focus_nodes"] = sorted(request.focus)
+    # The focus and shape hints are not passed on: pyshacl's focus_nodes and use_shapes
+    # also skip the values that sh:node and sh:or check (a concept outside the focus, a
+    # concept shape not listed), so they lose results. check() filters instead.
     try:
         _, report_graph, _ = pyshacl.validate(
-            data, shacl_graph=shapes, inference="none", advanced=False, **options
+            data, shacl_graph=shapes, inference="none", advanced=False
         )
     except (ReportableRuntimeError, re.error) as err:
         raise _broken_shapes(request.shapes, shapes, err) from None
@@ -344,25 +339,6 @@ def resolve_shape(shapes: ox.Store, name: str) -> frozenset[str]:
     for list_node in _lists_containing(shapes, iri):
         selected |= set(_subjects(shapes, SH + "or", list_node))
     return frozenset(selected)
-
-
-def _runnable_shapes(shapes: ox.Store, selected: frozenset[str] | None) -> set[str]:
-    # The targeted node shapes whose results can include a selected shape: pyshacl only
-    # finds focus nodes through a shape's own targets.
-    if not selected:
-        return set()
-    targeted = {
-        q.subject.value
-        for prop in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
-        for q in shapes.quads_for_pattern(None, ox.NamedNode(SH + prop), None)
-        if isinstance(q.subject, ox.NamedNode)
-    }
-    runnable = set()
-    for shape in selected:
-        if shape in targeted:
-            runnable.add(shape)
-        runnable |= {p for p in _subjects(shapes, SH + "property", shape) if p in targeted}
-    return runnable
 
 
 # ----------------------------------------------------------------------------- rendering
