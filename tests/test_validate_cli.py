@@ -528,3 +528,14 @@ def test_every_shape_is_named_and_has_a_message_and_a_severity() -> None:
         assert graph.value(shape, SH.severity) in (SH.Violation, SH.Warning, SH.Info), shape
     for select in graph.objects(None, SH.select):
         assert "$this" in select
+
+
+def test_the_readme_names_every_evidence_rule_and_the_exit_codes() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    graph = rdflib.Graph().parse(REPO / "shapes" / "evidence.ttl", format="turtle")
+    rules = sorted(str(s).removeprefix(GBSH) for s in graph.subjects(rdflib.RDF.type, SH.NodeShape))
+    assert len(rules) >= 20
+    for rule in rules:
+        assert f"| `{rule}` |" in readme, f"README.md does not explain the rule {rule}"
+    for status in ("**0**", "**1**", "**2**", "**3**"):
+        assert status in readme
