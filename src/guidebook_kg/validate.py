@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -145,9 +145,6 @@ class ProjectReport(ValidationReport):
     """Focus node (N-Triples) -> slug of the programme file that describes it."""
     checked: int = 0
     """How many programme files were validated."""
-
-    def programme_of(self, result: ValidationResult) -> str | None:
-        return self.programmes.get(result.focus_node)
 
 
 # ----------------------------------------------------------------------------- loading
@@ -797,8 +794,3 @@ def _file_of(graph: Any) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def engine_names() -> Iterable[str]:
-    """The registered engine names, for the command line."""
-    return sorted(ENGINES)
