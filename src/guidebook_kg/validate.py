@@ -497,9 +497,10 @@ def _prepared_query_graph() -> rdflib.Graph:
     class PreparedQueryGraph(rdflib.Graph):
         def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
             if isinstance(query_object, str):
-                prepared = _PREPARED.get(query_object)
+                text = _sorted_prefixes(query_object)
+                prepared = _PREPARED.get(text)
                 if prepared is None:
-                    prepared = _PREPARED[query_object] = prepareQuery(query_object)
+                    prepared = _PREPARED[text] = prepareQuery(text)
                 query_object = prepared
             return super().query(query_object, *args, **kwargs)
 
@@ -507,6 +508,15 @@ def _prepared_query_graph() -> rdflib.Graph:
 
 
 _PREPARED: dict[str, Query] = {}
+
+
+def _sorted_prefixes(query: str) -> str:
+    # pyshacl writes the declared prefixes in no fixed order, which would defeat the cache.
+    lines = query.split("\n")
+    head = 0
+    while head < len(lines) and lines[head].startswith("PREFIX "):
+        head += 1
+    return "\n".join(sorted(lines[:head]) + lines[head:])
 
 
 def _rdflib_graph(store: ox.Store, graph: rdflib.Graph) -> rdflib.Graph:
