@@ -204,6 +204,7 @@ def _used_inside(shape: str) -> bool:
     return any(_used_inside(str(parent)) for parent in graph.subjects(SH.property, node))
 
 
+@pytest.mark.slow
 def test_the_suite_on_disk_is_current() -> None:
     # Regenerate with: python tests/shapes/generate.py
     built = generate.outputs()
