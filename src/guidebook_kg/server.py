@@ -172,6 +172,7 @@ class GuidebookApp:
         from guidebook_kg import views
 
         self.catalogue = views.load_views(project)
+        self.programme_pages = publish.ProgrammePages(store, self.catalogue)
         self._cache: OrderedDict[tuple[str, ...], _Cached] = OrderedDict()
 
     # ---------------------------------------------------------------- plumbing
@@ -307,7 +308,9 @@ class GuidebookApp:
             sources = [p for p in sorted(self.site.checksums) if p.startswith("ontology/")]
             body = sitehtml.ontology_page(self.store, self.labels, self.links, sources)
         else:
-            body = publish.resource_html(self.project, self.store, self.labels, self.links, iri)
+            body = publish.resource_html(
+                self.store, self.labels, self.links, iri, self.programme_pages
+            )
         return _Cached(200, body, HTML)
 
     def _rdf(self, iri: str, syntax: Syntax) -> _Cached:
