@@ -386,7 +386,7 @@ class GuidebookApp:
         query_request = QueryRequest(
             query=queries[0],
             accept=request.headers.get("accept"),
-            format=request.query_params.get("format"),
+            formats=tuple(request.query_params.getlist("format")),
             default_graphs=tuple(v for n, v in params if n == "default-graph-uri"),
             named_graphs=tuple(v for n, v in params if n == "named-graph-uri"),
         )
@@ -394,7 +394,7 @@ class GuidebookApp:
             "sparql",
             query_request.query,
             query_request.accept or "",
-            query_request.format or "",
+            "\n".join(query_request.formats),
             "\n".join(query_request.default_graphs),
             "\n".join(query_request.named_graphs),
         )

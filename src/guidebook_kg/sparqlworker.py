@@ -52,7 +52,7 @@ class QueryRequest:
 
     query: str
     accept: str | None = None
-    format: str | None = None  # ?format=, overrides Accept
+    formats: tuple[str, ...] = ()  # ?format= values; the first that fits overrides Accept
     default_graphs: Sequence[str] = ()
     named_graphs: Sequence[str] = ()
 
@@ -113,10 +113,14 @@ def execute(
 
 
 def _result_format(request: QueryRequest) -> tuple[str, ox.QueryResultsFormat] | None:
-    if request.format:
-        found = RESULT_FORMATS.get(request.format.lower())
-        return (found[1][0], found[0]) if found else None
     offers = [media for _, medias in RESULT_FORMATS.values() for media in medias]
+    # ?format= may name a format (json) or a media type; clients such as SPARQLWrapper
+    # send several, some meant for other servers, so the first one we know wins.
+    for wanted in request.formats:
+        wanted = wanted.lower()
+        for name, (fmt, medias) in RESULT_FORMATS.items():
+            if wanted == name or wanted in medias:
+                return medias[0], fmt
     chosen = negotiate(request.accept, offers)
     if chosen is None:
         return None
@@ -183,8 +187,13 @@ def _graph(
     result: ox.QueryTriples, request: QueryRequest, row_cap: int, context: jsonld.Context
 ) -> QueryAnswer:
     syntax = None
-    if request.format:
-        syntax = GRAPH_FORMATS.get(_FORMAT_ALIASES.get(request.format, request.format))
+    for wanted in request.formats:
+        wanted = _FORMAT_ALIASES.get(wanted.lower(), wanted.lower())
+        syntax = GRAPH_FORMATS.get(wanted) or next(
+            (s for s in GRAPH_SYNTAXES if s.media_type == wanted), None
+        )
+        if syntax is not None:
+            break
     else:
         chosen = negotiate(request.accept, [s.media_type for s in GRAPH_SYNTAXES])
         syntax = next((s for s in GRAPH_SYNTAXES if s.media_type == chosen), None)
