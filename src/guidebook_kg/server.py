@@ -68,6 +68,10 @@ CACHE_FILES = "public, max-age=86400"
 CACHE_PAGES = "public, max-age=300"
 CACHE_QUERIES = "public, max-age=60"
 
+# The answers the server keeps in memory (the data never changes while it runs).
+CACHE_BYTES = 256 * 1024 * 1024
+CACHE_ENTRY_BYTES = 8 * 1024 * 1024
+
 _EXPOSED = [
     "ETag",
     "Link",
@@ -174,18 +178,28 @@ class GuidebookApp:
         self.catalogue = views.load_views(project)
         self.programme_pages = publish.ProgrammePages(store, self.catalogue)
         self._cache: OrderedDict[tuple[str, ...], _Cached] = OrderedDict()
+        self._cached_bytes = 0
 
     # ---------------------------------------------------------------- plumbing
 
     def _remember(self, key: tuple[str, ...], make: Callable[[], _Cached]) -> _Cached:
+        """The cached answer for ``key``, made on first use.
+
+        Least recently used answers go first once the cache holds CACHE_BYTES; an answer
+        bigger than CACHE_ENTRY_BYTES (a large query result) is not kept at all.
+        """
         found = self._cache.get(key)
-        if found is None:
-            found = make()
-            self._cache[key] = found
-            if len(self._cache) > 4096:
-                self._cache.popitem(last=False)
-        else:
+        if found is not None:
             self._cache.move_to_end(key)
+            return found
+        found = make()
+        size = len(found.body)
+        if size <= CACHE_ENTRY_BYTES:
+            self._cache[key] = found
+            self._cached_bytes += size
+            while self._cached_bytes > CACHE_BYTES:
+                _, dropped = self._cache.popitem(last=False)
+                self._cached_bytes -= len(dropped.body)
         return found
 
     def respond(
@@ -241,9 +255,10 @@ class GuidebookApp:
             return self._not_acceptable(request, [s.media_type for s in GRAPH_SYNTAXES])
 
         def make() -> _Cached:
-            triples = [
-                q.triple for q in ox.parse(path=self.site.root / path, format=ox.RdfFormat.TURTLE)
-            ]
+            file = self.site.root / path
+            if syntax.name == "turtle":  # the published file itself, byte for byte
+                return _Cached(200, file.read_bytes(), syntax.media_type)
+            triples = [q.triple for q in ox.parse(path=file, format=ox.RdfFormat.TURTLE)]
             triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
             return _Cached(200, serialize(triples, syntax, self.context), syntax.media_type)
 
@@ -386,7 +401,7 @@ class GuidebookApp:
         query_request = QueryRequest(
             query=queries[0],
             accept=request.headers.get("accept"),
-            formats=tuple(request.query_params.getlist("format")),
+            formats=tuple(v for n, v in params if n == "format"),
             default_graphs=tuple(v for n, v in params if n == "default-graph-uri"),
             named_graphs=tuple(v for n, v in params if n == "named-graph-uri"),
         )
@@ -732,7 +747,7 @@ def run(
                 progress=progress,
             )
         app = create_app(project, store, site, settings)
-        progress(f"Serving on http://{host}:{port}/ (SPARQL at /sparql); Ctrl-C stops")
+        progress(f"Serving http://{host}:{port}/ (SPARQL at /sparql); press Ctrl-C to stop")
         uvicorn.run(app, host=host, port=port, log_level="warning", backlog=2048)
     finally:
         if temporary is not None:
