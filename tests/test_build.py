@@ -19,10 +19,12 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import namespace as rns
 
 from conftest import assert_isomorphic, bad_turtle, rdflib_graph
-from guidebook_kg import publish, views
+from guidebook_kg import jsonld, publish, views
 from guidebook_kg.cli import main
 from guidebook_kg.errors import ValidationFailed
 from guidebook_kg.namespaces import GB, ID, ONTOLOGY, OWL
@@ -179,17 +181,27 @@ def test_rebuilding_into_the_same_folder_replaces_it_with_the_same_bytes(tmp_pat
 # ------------------------------------------------------------------ the dumps
 
 
+OX_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "xml": ox.RdfFormat.RDF_XML,
+}
+
+
 @pytest.mark.parametrize("name", sorted(DUMPS))
 def test_each_dump_parses_independently_to_the_loaded_graph(
-    dist: Path, union: rdflib.Graph, name: str
+    dist: Path, union: rdflib.Graph, store: ox.Store, name: str
 ) -> None:
     data = (dist / name).read_bytes()
     if name.endswith(".gz"):
         data = gzip.decompress(data)
 
     parsed = rdflib.Graph().parse(data=data, format=DUMPS[name])
+    exact = [q.triple for q in ox.parse(data, format=OX_FORMATS[DUMPS[name]])]
 
-    assert_isomorphic(parsed, union)
+    assert_isomorphic(parsed, union)  # an independent parser (which normalizes literals)
+    assert _canonical(exact) == _canonical([q.triple for q in store])  # lexical forms too
 
 
 @pytest.mark.parametrize("name", sorted(DATASET_DUMPS))
@@ -535,3 +547,86 @@ def test_a_rating_that_disagrees_with_the_evidence_refuses_the_build(tmp_path: P
     assert "claimed-replication" in str(refused.value)
     assert "asserted 4, derived 3+" in refused.value.details  # as `guidebook rate --explain`
     assert not (tmp_path / "dist").exists()
+
+
+# ------------------------------------------------------------------ the JSON-LD writer
+
+_CONTEXT = jsonld.Context.from_file(REPO / "ontology" / "context.jsonld")
+_EX = "http://example.org/"
+_IRIS = st.sampled_from(
+    [IPP, ID + "study/s1", GB.Programme, _EX + "thing", "urn:isbn:123", "mailto:a@b.org"]
+)
+_PREDICATES = st.sampled_from(
+    [
+        GB.evaluates,  # IRI-valued term
+        GB.sampleSize,  # plain term
+        GB.rigorouslyConducted,
+        PREFIXES["rdfs"] + "label",
+        PREFIXES["bibo"] + "authorList",  # list term
+        PREFIXES["rdf"] + "type",
+        _EX + "p",  # no term: a compact IRI or the full IRI
+    ]
+)
+_XSD = PREFIXES["xsd"]
+_LITERALS = st.one_of(
+    st.text(max_size=8).map(ox.Literal),
+    st.tuples(st.text(max_size=8), st.sampled_from(["en", "fr-be"])).map(
+        lambda t: ox.Literal(t[0], language=t[1])
+    ),
+    st.sampled_from(["0", "42", "-7", "007", "+3", "99999999999999999999"]).map(
+        lambda v: ox.Literal(v, datatype=ox.NamedNode(_XSD + "integer"))
+    ),
+    st.sampled_from(["true", "false", "1"]).map(
+        lambda v: ox.Literal(v, datatype=ox.NamedNode(_XSD + "boolean"))
+    ),
+    st.sampled_from(["6.0", "1.50"]).map(
+        lambda v: ox.Literal(v, datatype=ox.NamedNode(_XSD + "decimal"))
+    ),
+    st.just(ox.Literal("2023-01", datatype=ox.NamedNode(_XSD + "gYearMonth"))),
+)
+
+
+@st.composite
+def _graphs(draw: st.DrawFn) -> list[ox.Triple]:
+    triples: list[ox.Triple] = []
+    bnodes = [ox.BlankNode(f"b{i}") for i in range(3)]
+    for _ in range(draw(st.integers(0, 12))):
+        subject = draw(st.one_of(_IRIS.map(ox.NamedNode), st.sampled_from(bnodes)))
+        predicate = ox.NamedNode(draw(_PREDICATES))
+        kind = draw(st.sampled_from(["iri", "bnode", "literal", "list"]))
+        if kind == "iri":
+            obj: ox.NamedNode | ox.BlankNode | ox.Literal = ox.NamedNode(draw(_IRIS))
+        elif kind == "bnode":
+            obj = draw(st.sampled_from(bnodes))
+        elif kind == "literal":
+            obj = draw(_LITERALS)
+        else:  # an RDF list of IRIs or literals, written as rdf:first / rdf:rest cells
+            members = draw(st.lists(st.one_of(_IRIS.map(ox.NamedNode), _LITERALS), max_size=3))
+            cells = [ox.BlankNode() for _ in members]
+            obj = cells[0] if cells else ox.NamedNode(PREFIXES["rdf"] + "nil")
+            for i, (cell, member) in enumerate(zip(cells, members, strict=True)):
+                rest = cells[i + 1] if i + 1 < len(cells) else ox.NamedNode(PREFIXES["rdf"] + "nil")
+                triples.append(ox.Triple(cell, ox.NamedNode(PREFIXES["rdf"] + "first"), member))
+                triples.append(ox.Triple(cell, ox.NamedNode(PREFIXES["rdf"] + "rest"), rest))
+        triples.append(ox.Triple(subject, predicate, obj))
+    return triples
+
+
+@settings(max_examples=150, deadline=None)
+@given(_graphs())
+def test_compact_jsonld_expands_to_exactly_the_input_graph(triples: list[ox.Triple]) -> None:
+    data = jsonld.dumps(triples, _CONTEXT)
+
+    by_pyoxigraph = [q.triple for q in ox.parse(data, format=ox.RdfFormat.JSON_LD)]
+    by_rdflib = rdflib.Graph().parse(data=data, format="json-ld")
+
+    # pyoxigraph keeps lexical forms ("007" stays "007"), so it is the exact oracle;
+    # rdflib normalizes literals but is a second, independent reader.
+    assert _canonical(by_pyoxigraph) == _canonical(triples)
+    assert_isomorphic(by_rdflib, rdflib_graph(triples))
+
+
+def _canonical(triples: list[ox.Triple]) -> set[ox.Quad]:
+    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return set(dataset)

@@ -301,6 +301,26 @@ def test_a_programme_iri_answers_rdf_by_accept(
     assert (None, rdflib.URIRef(GB.evaluates), rdflib.URIRef(IPP)) in graph  # inbound links
 
 
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("text/turtle;q=0.5, application/ld+json", "application/ld+json"),
+        ("application/rdf+xml;q=0.9, text/turtle;q=0.8, */*;q=0.1", "application/rdf+xml"),
+        ("text/*", "text/html"),
+        ("*/*", "text/html"),
+        ("application/n-triples, text/html;q=0", "application/n-triples"),
+        ("", "text/html"),
+    ],
+)
+def test_content_negotiation_follows_q_values(
+    client: httpx.Client, accept: str, expected: str
+) -> None:
+    response = client.get(IPP_PATH, headers={"Accept": accept})
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(expected)
+
+
 def test_explicit_representations_by_extension(client: httpx.Client) -> None:
     turtle = client.get(IPP_PATH + ".ttl")
     jsonld = client.get(IPP_PATH + ".jsonld")
