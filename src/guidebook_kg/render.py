@@ -9,13 +9,14 @@ ordering, number formatting), it decides nothing about ratings.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -34,6 +35,9 @@ from guidebook_kg.namespaces import (
 )
 from guidebook_kg.prefixes import PREFIXES
 from guidebook_kg.views import Catalogue, Table, Term
+
+if TYPE_CHECKING:
+    import jinja2
 
 TABLE_FORMATS = ("table", "csv", "tsv", "json", "markdown")
 PAGE_FORMATS = ("markdown", "html")
@@ -180,6 +184,16 @@ def page(
 
 def page_from_graph(triples: Iterable[ox.Triple], programme: str, fmt: str = "markdown") -> str:
     """Render a page from the ``programme-page`` graph (from any engine)."""
+    template = _page_templates().get_template(
+        "page.md.j2" if fmt == "markdown" else "page.html.j2"
+    )
+    return template.render(page=page_model(triples, programme))
+
+
+@functools.cache
+def _page_templates() -> jinja2.Environment:
+    # One environment per process: building it (and compiling the templates it caches)
+    # costs ~60 ms, which a build of many pages would otherwise pay per page.
     import jinja2  # only pages need it
 
     environment = jinja2.Environment(
@@ -191,8 +205,7 @@ def page_from_graph(triples: Iterable[ox.Triple], programme: str, fmt: str = "ma
         undefined=jinja2.StrictUndefined,
     )
     environment.filters["join_and"] = join
-    template = environment.get_template("page.md.j2" if fmt == "markdown" else "page.html.j2")
-    return template.render(page=page_model(triples, programme))
+    return environment
 
 
 class _Graph:
