@@ -34,6 +34,12 @@ def test_every_command_has_help_with_an_example(run: Run) -> None:
         assert "Example" in result.stdout, f"`guidebook {name} --help` shows no example"
 
 
+def test_every_command_is_in_the_readme_table() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name in main.commands:
+        assert f"| `guidebook {name}` |" in readme, f"README.md does not list `guidebook {name}`"
+
+
 def test_unknown_option_value_is_a_usage_error(run: Run) -> None:
     result = run("export", "--format", "yaml")
 
