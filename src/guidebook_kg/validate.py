@@ -128,7 +128,14 @@ def _broken_shapes(shapes: ox.Store, graph: rdflib.Graph, err: Exception) -> Inp
     return InputError(f"the shapes cannot be used: {first_line}", hint="fix the shapes in shapes/")
 
 
-ENGINES: dict[str, Engine] = {"pyshacl": _pyshacl_engine}
+def _fast_engine(request: EngineInput) -> list[ValidationResult]:
+    # Imported on use, like pyshacl above (see guidebook_kg/fastvalidate.py).
+    from guidebook_kg.fastvalidate import validate as fast
+
+    return fast(request)
+
+
+ENGINES: dict[str, Engine] = {"pyshacl": _pyshacl_engine, "fast": _fast_engine}
 """Validation engines by name; ``guidebook validate --engine NAME`` picks one."""
 
 DEFAULT_ENGINE = "pyshacl"
