@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -91,11 +92,16 @@ def _pyshacl_engine(request: EngineInput) -> list[ValidationResult]:
     # also skip the values that sh:node and sh:or check (a concept outside the focus, a
     # concept shape not listed), so they lose results. check() filters instead.
     try:
+        # pyshacl also logs a shape it cannot load to stderr (a handler it binds when
+        # imported); _broken_shapes says it in one line instead.
+        logging.disable(logging.CRITICAL)
         _, report_graph, _ = pyshacl.validate(
             data, shacl_graph=shapes, inference="none", advanced=False
         )
     except (ReportableRuntimeError, re.error) as err:
         raise _broken_shapes(request.shapes, shapes, err) from None
+    finally:
+        logging.disable(logging.NOTSET)
     return list(_results_from_report(report_graph))
 
 
@@ -138,7 +144,7 @@ def _fast_engine(request: EngineInput) -> list[ValidationResult]:
 ENGINES: dict[str, Engine] = {"pyshacl": _pyshacl_engine, "fast": _fast_engine}
 """Validation engines by name; ``guidebook validate --engine NAME`` picks one."""
 
-DEFAULT_ENGINE = "pyshacl"
+DEFAULT_ENGINE = "fast"
 
 
 # ----------------------------------------------------------------------------- reports
