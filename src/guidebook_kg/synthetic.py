@@ -1098,6 +1098,28 @@ def _claims(key: str) -> Mutation:
     return inject
 
 
+def _positive_findings(b: Built, flag: str) -> Iterator[str]:
+    for nodes, specs in zip(b.findings, b.finding_specs, strict=True):
+        for node, spec in zip(nodes, specs, strict=True):
+            if spec.positive and getattr(spec, flag):
+                yield node
+
+
+def _no_long_term(b: Built, ctx: dict[str, str]) -> Expected:
+    # A level-4 programme whose long-term findings are moved to the post-test.
+    for node in _positive_findings(b, "long_term"):
+        b.doc.set(node, gb.timing, gbc["timing-post-test"])
+    return [(b.assessment, gb.evidenceRating)]
+
+
+def _no_independent_measure(b: Built, ctx: dict[str, str]) -> Expected:
+    # A level-4 programme whose independent measures turn out to be parent reports.
+    for node in _positive_findings(b, "independent"):
+        for measurement in b.doc.values(node, gb.measurement):
+            b.doc.set(measurement, gb.measureKind, gbc["measure-parent-report"])
+    return [(b.assessment, gb.evidenceRating)]
+
+
 def _core(subject: Callable[[Built], str], predicate: str, value: str | None,
           add: bool = False) -> Mutation:
     """A structural error: replace (or add) one value of one resource."""
@@ -1155,6 +1177,11 @@ ERROR_KINDS: tuple[ErrorKind, ...] = (
               frozenset({"2", "2+"}), None, _claims("3")),
     ErrorKind("claims-level-4", "rating 4 short of the level-4 criteria",
               frozenset({"3", "3+"}), None, _claims("4")),
+    ErrorKind("level-4-without-long-term", "rating 4 without a long-term child outcome",
+              frozenset({"4", "4+"}), None, _no_long_term),
+    ErrorKind("level-4-without-independent-measure",
+              "rating 4 without a measure independent of participants",
+              frozenset({"4", "4+"}), None, _no_independent_measure),
     ErrorKind("claims-plus-2", "2+ without a study rated 2 with an RCT or QED design",
               frozenset({"2"}), None, _claims("2+")),
     ErrorKind("claims-plus-3", "3+ without another study rated 2 or better",
@@ -1241,7 +1268,8 @@ def plan_errors(seed: int, n: int, *, dense: bool = False,
         if not candidates:
             raise UsageError(
                 f"{n} programmes are too few to inject an error of kind {kind.name!r}",
-                hint=f"generate at least {2 * len(kinds)} programmes with errors",
+                hint="generate more programmes: each kind needs a programme whose rating "
+                "it can break (100 are enough for every seed tried)",
             )
         chosen = min(candidates, key=lambda i: len(plan.get(i, ()))) if dense else candidates[0]
         plan.setdefault(chosen, []).append(kind)
