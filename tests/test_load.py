@@ -46,10 +46,30 @@ def test_union_holds_each_triple_once(project: Project) -> None:
     store = load(project)
     union = list(union_triples(store))
 
-    assert len(union) == len(set(union))
-    assert len(union) < len(store)  # second.ttl repeats two triples of demo.ttl
+    assert len(union) == len(set(union)) == len(store)
     expected = parse_with_rdflib([*project.ontology_files(), *project.data_files()])
     assert_isomorphic(rdflib_graph(union), expected)
+
+
+def test_a_fact_stated_in_two_files_is_refused(skeleton: Path, tmp_path: Path) -> None:
+    # Oxigraph's union of graphs keeps one copy per graph, so a repeated statement would
+    # be counted twice by every view: each statement must have one home.
+    repeat = tmp_path / "repeat.ttl"
+    repeat.write_text(
+        "@prefix gbc: <https://w3id.org/guidebook-kg/concept/> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        'gbc:setting-home skos:prefLabel "Home"@en .\n',
+        encoding="utf-8",
+    )
+
+    with pytest.raises(InputError) as raised:
+        load(find_project(skeleton), [repeat])
+
+    message = str(raised.value)
+    assert "demo.ttl" in message
+    assert "repeat.ttl" in message
+    assert "setting-home" in message
+    assert "one file" in message
 
 
 def test_data_files_are_found_recursively_and_sorted(tmp_path: Path) -> None:

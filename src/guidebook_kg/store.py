@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,6 +29,10 @@ FORMATS_BY_EXTENSION: dict[str, ox.RdfFormat] = {
 }
 
 ONTOLOGY_GRAPH_NODE = ox.NamedNode(ONTOLOGY_GRAPH)
+
+_DUPLICATE_STATEMENTS = (
+    resources.files("guidebook_kg").joinpath("checks/duplicate-statements.rq").read_text(encoding="utf-8")
+)
 
 # pyoxigraph prefixes its parse errors with the location, which we report separately.
 _LOCATION_PREFIX = re.compile(r"^Parser error (?:at|between) line [^:]*:\s*")
@@ -59,11 +64,37 @@ def load(project: Project, extra: Sequence[Path] = ()) -> ox.Store:
     data = [*project.data_files(), *extra]
     _check_unique_slugs(data)
     store = ox.Store()
+    files: dict[str, Path] = {}
     for path in project.ontology_files():
         load_file(store, path, ONTOLOGY_GRAPH_NODE)
+        files.setdefault(ONTOLOGY_GRAPH, path.parent)
     for path in data:
-        load_file(store, path, programme_graph(path.stem))
+        graph = programme_graph(path.stem)
+        load_file(store, path, graph)
+        files[graph.value] = path
+    if len(files) > 1:
+        _check_stated_once(store, files)
     return store
+
+
+def _check_stated_once(store: ox.Store, files: dict[str, Path]) -> None:
+    # Queries read the union of the graphs, and Oxigraph's union keeps one copy of a
+    # statement per graph: a journal described in two files would be counted twice.
+    # So every statement has one home, and shared resources are described in one file.
+    solutions = store.query(_DUPLICATE_STATEMENTS)
+    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT query
+    found = next(iter(solutions), None)
+    if found is None:
+        return
+    first, last = (files.get(found[v].value, Path(found[v].value)) for v in ("first", "last"))
+    statement = f"{found['s']} {found['p']} {found['o']}"
+    copies = int(found["copies"].value)
+    others = f" and {copies - 2} other files" if copies > 2 else ""
+    raise InputError(
+        f"{where(first)}, {where(last)}{others} all state {statement}",
+        hint="state each fact in one file: describe shared resources (journals, people, "
+        "instruments, outcomes) once, e.g. in data/shared.ttl, and link to them by IRI",
+    )
 
 
 def load_file(store: ox.Store, path: Path, graph: ox.NamedNode) -> None:
