@@ -61,7 +61,7 @@ def test_same_seed_same_programmes_whatever_the_count() -> None:
 def test_the_written_project_is_what_the_generator_builds(
         clean: tuple[Path, synthetic.SyntheticSet]) -> None:
     out, made = clean
-    files = sorted((out / "data").glob("*.ttl"))
+    files = sorted((out / "data").glob(f"{synthetic.SLUG_PREFIX}*.ttl"))
 
     assert [f.read_text(encoding="utf-8") for f in files[:3]] == texts(3, seed=7)
     assert len(files) == made.programmes == 150
@@ -81,7 +81,9 @@ def test_programmes_have_the_shape_of_the_real_data(
 
     per_programme = [b.doc.triple_count() for b, _ in synthetic.programmes(150, 7)]
     assert 250 <= statistics.mean(per_programme) <= 400
-    assert made.triples == sum(per_programme)
+    shared = synthetic.shared_document(
+        {k: v for b, _ in synthetic.programmes(150, 7) for k, v in b.people.items()})
+    assert made.triples == sum(per_programme) + shared.triple_count()
     assert all(2 <= len(s.studies) <= 6 for s in specs)
     assert all(3 <= sum(len(st.findings) for st in s.studies) <= 8 for s in specs)
     studies = count(store, "Study")
@@ -100,7 +102,7 @@ def test_every_programme_conforms_to_the_shapes(
     report = validate(store_module.load(project), project)
 
     assert report.results == []  # not even a warning or an info
-    assert report.checked == 150
+    assert report.checked == 151  # and the shared file
 
 
 def test_asserted_ratings_are_the_ratings_the_evidence_gives(
@@ -214,7 +216,8 @@ def test_synth_command_writes_a_project_and_refuses_to_overwrite(tmp_path: Path)
 
     assert first.exit_code == 0, first.output
     assert "Wrote 3 programmes" in first.stderr
-    assert len(list((out / "data").glob("*.ttl"))) == 3
+    assert len(list((out / "data").glob(f"{synthetic.SLUG_PREFIX}*.ttl"))) == 3
+    assert (out / "data" / f"{synthetic.SHARED}.ttl").is_file()
     assert again.exit_code == 2
     assert "already exists" in again.stderr
     assert "Traceback" not in again.output

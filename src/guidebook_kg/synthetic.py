@@ -583,6 +583,7 @@ class Built:
     finding_specs: list[list[FindingSpec]]
     references: list[list[str]] = field(default_factory=list)  # per study
     subgroups: list[str | None] = field(default_factory=list)  # per study's sample
+    people: dict[str, tuple[str, str]] = field(default_factory=dict)  # cited authors
 
 
 def build_programme(spec: ProgrammeSpec) -> Built:
@@ -668,14 +669,12 @@ def build_programme(spec: ProgrammeSpec) -> Built:
             add(node, gb.horizon, gbc["horizon-short-term" if k < steps else "horizon-long-term"])
         add(node, COMMENT, _en(f"Step {k} of the theory of change."))
     contact = f"<person/{slug}-contact>"
-    org_slug, org_name = rng.choice(_UNIVERSITIES)
+    org_slug, _ = rng.choice(_UNIVERSITIES)
     add(p, gb.contact, contact)
     add(contact, A, "foaf:Person")
     add(contact, "foaf:name", _lit(f"{rng.choice(_INITIALS)} {rng.choice(_FAMILY_NAMES)}"))
     add(contact, "foaf:mbox", f"<mailto:contact-{slug}@example.org>")
     add(contact, "schema:affiliation", f"<organisation/{org_slug}>")
-    add(f"<organisation/{org_slug}>", A, "foaf:Organization")
-    add(f"<organisation/{org_slug}>", "foaf:name", _lit(org_name))
 
     # outcomes: 1-3 child outcomes per programme, one family outcome
     child_outcomes = []
@@ -702,8 +701,6 @@ def build_programme(spec: ProgrammeSpec) -> Built:
     study_references: list[list[str]] = []
     subgroups: list[str | None] = []
     people: dict[str, tuple[str, str]] = {}
-    journals: set[int] = set()
-    instruments: set[int] = set()
     finding_no = 0
     for k, study in enumerate(spec.studies, start=1):
         s = f"<study/{slug}-{k}>"
@@ -771,7 +768,6 @@ def build_programme(spec: ProgrammeSpec) -> Built:
                 inst_slug, _, kind = _INSTRUMENTS[instrument_index]
                 m = f"<study/{slug}-{k}/measurement/{inst_slug}>"
                 measurements[instrument_index] = m
-                instruments.add(instrument_index)
                 add(s, gb.measurement, m)
                 add(m, A, gb.Measurement)
                 add(m, gb.construct, _en(construct))
@@ -827,7 +823,6 @@ def build_programme(spec: ProgrammeSpec) -> Built:
                 people[person] = (family_name, initials)
                 author_nodes.append(person)
             journal = rng.randrange(len(_JOURNALS))
-            journals.add(journal)
             title = " ".join(rng.choice(words) for words in _TITLE_WORDS)
             ref_year = year + r - 1
             volume = ref_year - 1930
@@ -884,34 +879,50 @@ def build_programme(spec: ProgrammeSpec) -> Built:
     add(assessment, "dcterms:source", source_page)
     add(assessment, "prov:wasDerivedFrom", source_page)
 
-    # shared resources, described in every file that uses them (as the IPP file does)
-    review = f"<review/{review_slug}>"
-    add(review, A, gb.Review)
-    add(review, LABEL, _en(f"{review_title}, {review_date}"))
-    add(review, "dcterms:title", _en(review_title))
-    add(review, "dcterms:date", f'"{review_date}"^^xsd:gYearMonth')
-    add(review, "dcterms:publisher", eif)
     add(source_page, A, gb.SourcePage)
     add(source_page, "dcterms:title", _en(f"{name} - EIF Guidebook"))
     add(source_page, "dcterms:issued", f'"2023-{month}"^^xsd:gYearMonth')
     add(source_page, "dcterms:publisher", eif)
+    # Reviews, journals, instruments, people and organisations are described once, in the
+    # shared file (every statement has one home: load refuses a fact stated twice).
+    return Built(spec, doc, p, assessment, study_nodes, sample_nodes, finding_nodes,
+                 [s.findings for s in spec.studies], study_references, subgroups, people)
+
+
+SHARED = "shared"
+
+
+def shared_document(people: dict[str, tuple[str, str]]) -> Document:
+    """The shared file: EIF, the reviews, journals, instruments and organisations, and the
+    ``people`` the programmes cite."""
+    doc = Document()
+    add = doc.add
+    eif = "<organisation/early-intervention-foundation>"
     add(eif, A, "foaf:Organization")
     add(eif, "foaf:name", _lit("Early Intervention Foundation"))
-    for j in sorted(journals):
-        node = f"<journal/{_JOURNALS[j][0]}>"
-        add(node, A, "fabio:Journal")
-        add(node, "dcterms:title", _lit(_JOURNALS[j][1]))
-    for i in sorted(instruments):
-        node = f"<instrument/{_INSTRUMENTS[i][0]}>"
-        add(node, A, gb.Instrument)
-        add(node, LABEL, _en(_INSTRUMENTS[i][1]))
-    for person, (family_name, initials) in people.items():
+    add(eif, "foaf:homepage", "<https://www.eif.org.uk/>")
+    for slug, title, date in _REVIEWS:
+        review = f"<review/{slug}>"
+        add(review, A, gb.Review)
+        add(review, LABEL, _en(f"{title}, {date}"))
+        add(review, "dcterms:title", _en(title))
+        add(review, "dcterms:date", f'"{date}"^^xsd:gYearMonth')
+        add(review, "dcterms:publisher", eif)
+    for slug, title in _JOURNALS:
+        add(f"<journal/{slug}>", A, "fabio:Journal")
+        add(f"<journal/{slug}>", "dcterms:title", _lit(title))
+    for slug, label, _ in _INSTRUMENTS:
+        add(f"<instrument/{slug}>", A, gb.Instrument)
+        add(f"<instrument/{slug}>", LABEL, _en(label))
+    for slug, name in _UNIVERSITIES:
+        add(f"<organisation/{slug}>", A, "foaf:Organization")
+        add(f"<organisation/{slug}>", "foaf:name", _lit(name))
+    for person, (family_name, initials) in sorted(people.items()):
         add(person, A, "foaf:Person")
         add(person, "foaf:familyName", _lit(family_name))
         add(person, "foaf:givenName", _lit(initials))
         add(person, "foaf:name", _lit(f"{family_name}, {initials}"))
-    return Built(spec, doc, p, assessment, study_nodes, sample_nodes, finding_nodes,
-                 [s.findings for s in spec.studies], study_references, subgroups)
+    return doc
 
 
 _DESIGN_TEXT = {
@@ -1355,14 +1366,19 @@ def generate(n: int, out: Path, *, seed: int = 0, inject_errors: bool = False,
                 dst.mkdir(parents=True)
         target.data_dir.mkdir(parents=True)
         result = SyntheticSet(out, n, seed, 0)
+        people: dict[str, tuple[str, str]] = {}
         for built, errors in programmes(n, seed, inject_errors=inject_errors, dense=dense,
                                         minimum_sample=minimum):
             (target.data_dir / f"{built.spec.slug}.ttl").write_text(
                 built.doc.turtle(), encoding="utf-8")
             result.triples += built.doc.triple_count()
+            people.update(built.people)
             result.ratings[built.spec.slug] = (
                 built.spec.rating.notation + ("*" if built.spec.mixed else ""))
             result.errors.extend(errors)
+        shared = shared_document(people)
+        (target.data_dir / f"{SHARED}.ttl").write_text(shared.turtle(), encoding="utf-8")
+        result.triples += shared.triple_count()
         manifest = {
             "programmes": n, "seed": seed, "triples": result.triples,
             "ratings": result.ratings, "errors": [asdict(e) for e in result.errors],
