@@ -1,0 +1,588 @@
+#!/usr/bin/env python3
+"""Benchmark guidebook-kg against a plain rdflib + pyshacl stack, at 100 to 10,000 programmes.
+
+Run from the repository root, with the package installed (``pip install .``)::
+
+    python tests/benchmarks/bench.py
+
+It generates synthetic projects (``guidebook synth``: ~295 triples per programme), then on
+the same files times
+
+- validation: ours (pyoxigraph load + the fast engine) against the baseline (rdflib parse +
+  pyshacl with the same shapes), with the baseline capped (``--baseline-cap``); both
+  report results on a project with one error of every kind, and the results are compared;
+- every saved view in ``queries/`` (found at run time): ours on pyoxigraph against
+  rdflib's SPARQL engine;
+- every command a user runs (validate, query, rate, page, build, export), end to end
+  through the ``guidebook`` script, start-up included.
+
+Each measurement runs in its own process, for a clean peak-memory figure (ru_maxrss).
+Times are medians over ``--repeats``. Results go to ``bench-results/bench.json`` (every
+run) and ``bench-results/bench.md`` (the table for the README). Not collected by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+SLUG = "synth-00001"
+# Values for the required parameters of saved views, by parameter type.
+PARAMETER_VALUES = {"programme": SLUG, "iri": "gbc:setting", "concept": "gbc:setting-home",
+                    "integer": "1", "decimal": "1.0", "boolean": "true", "string": "a"}
+
+# ----------------------------------------------------------------------------- children
+# Each measurement below runs in a fresh interpreter: ``bench.py --child KIND ...``.
+
+
+def child_ours_validate(project_dir: str) -> dict[str, Any]:
+    start = time.perf_counter()
+    from guidebook_kg import store, validate
+    from guidebook_kg.project import find_project
+
+    project = find_project(Path(project_dir))
+    imported = time.perf_counter()
+    data = store.load(project)
+    loaded = time.perf_counter()
+    report = validate.validate(data, project)
+    done = time.perf_counter()
+    return {
+        "import_s": imported - start, "load_s": loaded - imported,
+        "validate_s": done - loaded, "total_s": done - start,
+        "triples": len(data),
+        "results": [[r.focus_node, r.path, r.value, r.source_shape, r.constraint_component,
+                     int(r.severity)] for r in report.results],
+    }
+
+
+def child_baseline_validate(project_dir: str) -> dict[str, Any]:
+    start = time.perf_counter()
+    import pyshacl
+    import rdflib
+
+    imported = time.perf_counter()
+    root = Path(project_dir)
+    data = rdflib.Graph()
+    for path in [*sorted((root / "ontology").glob("*.ttl")),
+                 *sorted((root / "data").rglob("*.ttl"))]:
+        data.parse(path, format="turtle")
+    shapes = rdflib.Graph()
+    for path in sorted((root / "shapes").glob("*.ttl")):
+        shapes.parse(path, format="turtle")
+    parsed = time.perf_counter()
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=False)
+    done = time.perf_counter()
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    results = []
+    for node in report.subjects(rdflib.RDF.type, sh.ValidationResult):
+        def one(prop: Any, node: Any = node) -> str | None:
+            value = report.value(node, prop)
+            return None if value is None else value.n3()
+        results.append([one(sh.focusNode), one(sh.resultPath), one(sh.value),
+                        one(sh.sourceShape), one(sh.sourceConstraintComponent),
+                        str(report.value(node, sh.resultSeverity))])
+    return {"import_s": imported - start, "parse_s": parsed - imported,
+            "validate_s": done - parsed, "total_s": done - start,
+            "triples": len(data), "results": results}
+
+
+def _view_parameters(view: Any) -> dict[str, str]:
+    return {p.name: PARAMETER_VALUES.get(p.type, "") for p in view.parameters if p.required}
+
+
+def child_ours_views(project_dir: str) -> dict[str, Any]:
+    from guidebook_kg import store, views
+    from guidebook_kg.project import find_project
+
+    project = find_project(Path(project_dir))
+    start = time.perf_counter()
+    data = store.load(project)
+    loaded = time.perf_counter()
+    catalogue = views.load_views(project)
+    engine = views.LocalEngine(data)
+    out: dict[str, Any] = {"load_s": loaded - start, "views": {}}
+    for name, view in sorted(catalogue.items()):
+        params = _view_parameters(view)
+        lookups = views.Lookups(engine, catalogue)
+        text = views.bound_text(view, views.bind(view, params, lookups))
+        began = time.perf_counter()
+        rows = len(engine.select(text) if view.form == "select" else engine.construct(text))
+        out["views"][name] = {"seconds": time.perf_counter() - began, "rows": rows,
+                              "query": text, "params": params}
+    return out
+
+
+class _Timeout(Exception):
+    pass
+
+
+def child_baseline_views(project_dir: str, queries_json: str, cap: str) -> dict[str, Any]:
+    import rdflib
+
+    root = Path(project_dir)
+    start = time.perf_counter()
+    data = rdflib.Graph()
+    for path in [*sorted((root / "ontology").glob("*.ttl")),
+                 *sorted((root / "data").rglob("*.ttl"))]:
+        data.parse(path, format="turtle")
+    out: dict[str, Any] = {"parse_s": time.perf_counter() - start, "views": {}}
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise _Timeout
+
+    signal.signal(signal.SIGALRM, interrupt)
+    for name, text in json.loads(Path(queries_json).read_text(encoding="utf-8")).items():
+        began = time.perf_counter()
+        signal.alarm(int(float(cap)))
+        try:
+            rows: int | None = len(list(data.query(text)))
+        except _Timeout:
+            rows = None
+        finally:
+            signal.alarm(0)
+        out["views"][name] = {"seconds": time.perf_counter() - began, "rows": rows,
+                              "capped": rows is None}
+    return out
+
+
+CHILDREN = {
+    "ours-validate": child_ours_validate,
+    "baseline-validate": child_baseline_validate,
+    "ours-views": child_ours_views,
+    "baseline-views": child_baseline_views,
+}
+
+# ----------------------------------------------------------------------------- running
+
+
+def measure(argv: Sequence[str], cap: float | None = None) -> dict[str, Any]:
+    """Run ``argv`` in a new process: wall time, peak memory, exit code, stdout."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, cwd=REPO)
+        capped = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if cap is not None and time.perf_counter() - start > cap:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                capped = True
+                break
+            time.sleep(0.01)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return {"wall_s": wall, "peak_mb": usage.ru_maxrss / 1024, "exit": proc.returncode,
+                "capped": capped, "stdout": out.read().decode("utf-8", "replace"),
+                "stderr": err.read().decode("utf-8", "replace")[-2000:]}
+
+
+def child(kind: str, *args: str, cap: float | None = None) -> dict[str, Any]:
+    run = measure([sys.executable, __file__, "--child", kind, *args], cap)
+    data: dict[str, Any] = {}
+    if not run["capped"] and run["exit"] == 0:
+        data = json.loads(run["stdout"])
+    elif not run["capped"]:
+        raise RuntimeError(f"{kind} failed:\n{run['stderr']}")
+    return {**data, "wall_s": run["wall_s"], "peak_mb": run["peak_mb"], "capped": run["capped"]}
+
+
+def guidebook() -> str:
+    script = Path(sys.executable).parent / "guidebook"
+    found = shutil.which("guidebook")
+    return str(script) if script.exists() else (found or "guidebook")
+
+
+def canonical(results: list[list[Any]]) -> Counter[tuple[Any, ...]]:
+    """Result keys with terms in one canonical N-Triples form (pyoxigraph's), so that the
+    two stacks' spellings of the same literal compare equal."""
+    import pyoxigraph as ox
+
+    def term(text: str | None) -> str | None:
+        if text is None:
+            return None
+        if text.startswith("_:"):
+            return text
+        store = ox.Store()
+        store.load(f"<urn:s> <urn:p> {text} .".encode(), ox.RdfFormat.N_TRIPLES)
+        return str(next(iter(store)).object)
+
+    severity = {"3": 3, "2": 2, "1": 1}
+    out: Counter[tuple[Any, ...]] = Counter()
+    for focus, path, value, shape, component, level in results:
+        level = str(level)
+        level = severity.get(level, {"Violation": 3, "Warning": 2, "Info": 1}.get(
+            level.rsplit("#", 1)[-1], level))
+        out[(term(focus), term(path), term(value), term(shape), term(component), level)] += 1
+    return out
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+def generate(size: int, work: Path, seed: int) -> dict[str, Path]:
+    from guidebook_kg import synthetic
+    from guidebook_kg.project import find_project
+
+    folders = {}
+    for kind, errors in (("clean", False), ("errors", True)):
+        folder = work / f"{size}-{kind}-seed{seed}"
+        manifest = folder / synthetic.MANIFEST
+        if not manifest.is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            # Below 100 programmes not every rating occurs once per error kind: pack them.
+            synthetic.generate(size, folder, seed=seed, inject_errors=errors,
+                               dense=errors and size < 100, source=find_project(REPO))
+        folders[kind] = folder
+    return folders
+
+
+def bench_validation(folders: dict[str, Path], repeats: int, baseline: bool,
+                     cap: float) -> dict[str, Any]:
+    runs = [child("ours-validate", str(folders["errors"])) for _ in range(repeats)]
+    out: dict[str, Any] = {
+        "ours": {
+            "median_s": median([r["total_s"] for r in runs]),
+            "load_s": median([r["load_s"] for r in runs]),
+            "validate_s": median([r["validate_s"] for r in runs]),
+            "peak_mb": max(r["peak_mb"] for r in runs),
+            "results": len(runs[0]["results"]),
+            "runs": [r["total_s"] for r in runs],
+        },
+    }
+    if not baseline:
+        return out
+    base_runs = []
+    for _ in range(repeats):
+        run = child("baseline-validate", str(folders["errors"]), cap=cap)
+        base_runs.append(run)
+        if run["capped"] or run["wall_s"] > 30:
+            break  # one run past the cap (or a slow one) is enough to rank it
+    finished = [r for r in base_runs if not r["capped"]]
+    out["baseline"] = {
+        "capped": not finished,
+        "median_s": median([r["total_s"] for r in finished]) if finished else None,
+        "cap_s": cap,
+        "peak_mb": max(r["peak_mb"] for r in base_runs),
+        "runs": [None if r["capped"] else r["total_s"] for r in base_runs],
+    }
+    if finished:
+        ours, theirs = canonical(runs[0]["results"]), canonical(finished[0]["results"])
+        out["same_results"] = ours == theirs
+        out["differences"] = {"only_ours": [list(k) for k in (ours - theirs)],
+                              "only_baseline": [list(k) for k in (theirs - ours)]}
+    return out
+
+
+def bench_reference_check(work: Path, seed: int) -> dict[str, Any]:
+    """Both engines on 20 programmes carrying one error of every kind: the same-results
+    check that stays affordable when the plain baseline is past its cap."""
+    import logging
+
+    from guidebook_kg import store, synthetic, validate
+    from guidebook_kg.project import find_project
+
+    logging.getLogger("rdflib").setLevel(logging.CRITICAL)  # the ill-typed literal, on purpose
+    folder = work / f"20-dense-seed{seed}"
+    if not (folder / synthetic.MANIFEST).is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        synthetic.generate(20, folder, seed=seed, inject_errors=True, dense=True,
+                           source=find_project(REPO))
+    project = find_project(folder)
+    data = store.load(project)
+    timings, keys = {}, {}
+    for engine in ("fast", "pyshacl"):
+        began = time.perf_counter()
+        report = validate.validate(data, project, engine=engine)
+        timings[engine] = time.perf_counter() - began
+        keys[engine] = Counter((r.key(), r.severity) for r in report.results)
+    return {"programmes": 20, "results": sum(keys["fast"].values()),
+            "same_results": keys["fast"] == keys["pyshacl"], "seconds": timings}
+
+
+def bench_views(folders: dict[str, Path], repeats: int, baseline: bool,
+                cap: float) -> dict[str, Any]:
+    runs = [child("ours-views", str(folders["clean"])) for _ in range(repeats)]
+    names = sorted(runs[0]["views"])
+    out: dict[str, Any] = {"peak_mb": max(r["peak_mb"] for r in runs), "views": {}}
+    for name in names:
+        out["views"][name] = {"ours_s": median([r["views"][name]["seconds"] for r in runs]),
+                              "rows": runs[0]["views"][name]["rows"],
+                              "params": runs[0]["views"][name]["params"]}
+    if baseline:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump({n: runs[0]["views"][n]["query"] for n in names}, handle)
+        try:
+            base = child("baseline-views", str(folders["clean"]), handle.name, str(cap),
+                         cap=cap * (len(names) + 2) + 600)
+        finally:
+            os.unlink(handle.name)
+        out["baseline_peak_mb"] = base["peak_mb"]
+        for name, row in base.get("views", {}).items():
+            out["views"][name]["baseline_s"] = None if row["capped"] else row["seconds"]
+            out["views"][name]["baseline_cap_s"] = cap
+            out["views"][name]["same_rows"] = (None if row["capped"]
+                                               else row["rows"] == out["views"][name]["rows"])
+    return out
+
+
+def command_lines(folder: Path, out_dir: Path) -> dict[str, list[str]]:
+    """The commands to time, end to end; saved views are found in the project."""
+    from guidebook_kg import views
+    from guidebook_kg.cli import main
+    from guidebook_kg.project import find_project
+
+    project = ["--project", str(folder)]
+    lines = {
+        "validate": [*project, "validate", "--format", "json"],
+        "rate": [*project, "rate"],
+        "page": [*project, "page", SLUG],
+        "build": [*project, "build", "--out", str(out_dir / "build")],
+        "export": [*project, "export", "--format", "nt", "--output", str(out_dir / "all.nt")],
+    }
+    for name, view in sorted(views.load_views(find_project(folder)).items()):
+        params = [f"--param={k}={v}" for k, v in _view_parameters(view).items()]
+        lines[f"query {name}"] = [*project, "query", name, *params, "--format", "json"]
+    # Commands without a known invocation (new ones, serve, push) are listed, not timed.
+    return {k: v for k, v in lines.items() if k.split()[0] in main.commands}
+
+
+def bench_commands(folder: Path, repeats: int, cap: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, args in command_lines(folder, Path(scratch)).items():
+            runs = []
+            for _ in range(repeats):
+                shutil.rmtree(Path(scratch) / "build", ignore_errors=True)
+                run = measure([guidebook(), *args], cap)
+                runs.append(run)
+                if run["capped"]:
+                    break
+            out[name] = {
+                "median_s": median([r["wall_s"] for r in runs if not r["capped"]]),
+                "capped": any(r["capped"] for r in runs),
+                "peak_mb": max(r["peak_mb"] for r in runs),
+                "exit": runs[-1]["exit"],
+                "error": runs[-1]["stderr"] if runs[-1]["exit"] not in (0,) else "",
+            }
+    return out
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def _s(value: float | None, capped: bool = False, cap: float | None = None) -> str:
+    if capped:
+        return f"> {cap:.0f} s"
+    if value is None or value != value:
+        return "-"
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
+def _mb(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f} MB"
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    sizes = list(doc["sizes"])
+    head = "| | " + " | ".join(f"{int(s):,} programmes" for s in sizes) + " |"
+    rule = "|---|" + "---|" * len(sizes)
+    rows = [head, rule]
+
+    def row(label: str, cells: list[str]) -> None:
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    def cell(size: str, *path: str) -> Any:
+        node: Any = doc["sizes"][size]
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return node
+
+    row("triples", [f"{cell(s, 'triples'):,}" for s in sizes])
+    row("validate, ours: load + Core + SPARQL rules (peak memory)",
+        [f"{_s(cell(s, 'validation', 'ours', 'median_s'))} "
+         f"({_mb(cell(s, 'validation', 'ours', 'peak_mb'))})" for s in sizes])
+    row("&nbsp;&nbsp;of which load / validation",
+        [f"{_s(cell(s, 'validation', 'ours', 'load_s'))} / "
+         f"{_s(cell(s, 'validation', 'ours', 'validate_s'))}" for s in sizes])
+    cells = []
+    for s in sizes:
+        base = cell(s, "validation", "baseline")
+        if base is None:
+            cells.append("not run")
+        else:
+            cells.append(f"{_s(base['median_s'], base['capped'], base['cap_s'])} "
+                         f"({_mb(base['peak_mb'])})")
+    row("validate, baseline: rdflib parse + pyshacl (peak memory)", cells)
+    cells = []
+    for s in sizes:
+        base, ours = cell(s, "validation", "baseline"), cell(s, "validation", "ours")
+        if base is None:
+            cells.append("-")
+        elif base["capped"]:
+            cells.append(f"< {ours['median_s'] / base['cap_s']:.4f}")
+        else:
+            cells.append(f"{ours['median_s'] / base['median_s']:.4f}")
+    row("ratio ours / baseline", cells)
+    cells = []
+    for s in sizes:
+        same = cell(s, "validation", "same_results")
+        results = cell(s, "validation", "ours", "results")
+        if cell(s, "validation", "baseline") is None:
+            cells.append(f"{results} results, baseline not run")
+        elif same is None:
+            cells.append(f"{results} results, baseline capped")
+        else:
+            cells.append(f"{results} results, " + ("identical" if same else "DIFFERENT"))
+    row("same results as the baseline", cells)
+    ref = doc.get("reference_check")
+    if ref:
+        row("same results as pyshacl, 20 programmes with every kind of error",
+            [("identical" if ref["same_results"] else "DIFFERENT")
+             + f" ({ref['results']} results)"] + [""] * (len(sizes) - 1))
+    views = sorted({v for s in sizes for v in (cell(s, "views", "views") or {})})
+    for name in views:
+        cells = []
+        for s in sizes:
+            one = cell(s, "views", "views", name)
+            if one is None:
+                cells.append("-")
+                continue
+            text = _s(one["ours_s"])
+            if "baseline_s" in one:
+                base = _s(one["baseline_s"], one["baseline_s"] is None, one["baseline_cap_s"])
+                text += f" (rdflib {base})"
+            cells.append(text)
+        row(f"view `{name}` (query only)", cells)
+    commands = sorted({c for s in sizes for c in (cell(s, "commands") or {})})
+    for name in commands:
+        cells = []
+        for s in sizes:
+            one = cell(s, "commands", name)
+            if one is None:
+                cells.append("-")
+                continue
+            text = _s(one["median_s"], one["capped"], doc["command_cap_s"])
+            if one["exit"] not in (0,):
+                text += f" (exit {one['exit']})"
+            cells.append(f"{text} ({_mb(one['peak_mb'])})")
+        row(f"`guidebook {name}`, end to end", cells)
+    machine = doc["machine"]
+    return (
+        f"Benchmark of {doc['date']} on {machine['cpus']} CPUs, {machine['memory_gb']:.0f} GB, "
+        f"{machine['system']}, Python {machine['python']}, pyoxigraph {machine['pyoxigraph']}, "
+        f"pyshacl {machine['pyshacl']}, rdflib {machine['rdflib']}.\n"
+        f"Command: `{doc['command']}`. Medians of "
+        + ", ".join(f"{n} runs at {int(s):,}" for s, n in doc["repeats"].items())
+        + "; baseline "
+        f"capped at {doc['baseline_cap_s']:.0f} s; every run in its own process.\n\n"
+        + "\n".join(rows) + "\n"
+    )
+
+
+def machine() -> dict[str, Any]:
+    from importlib.metadata import version
+
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpus": os.cpu_count(), "memory_gb": memory, "system": platform.platform(),
+            "python": platform.python_version(),
+            **{name: version(name) for name in ("pyoxigraph", "pyshacl", "rdflib")}}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", default="100,1000,10000",
+                        help="programme counts (default: %(default)s)")
+    parser.add_argument("--repeats", default="5,3,1",
+                        help="runs per size, in the order of --sizes (default: %(default)s)")
+    parser.add_argument("--baseline-sizes", default="100,1000",
+                        help="sizes at which the rdflib/pyshacl baseline runs (default: "
+                        "%(default)s; at 10,000 rdflib alone needs ~85 s and 3.4 GB to parse)")
+    parser.add_argument("--baseline-cap", type=float, default=120.0,
+                        help="seconds after which a baseline run is stopped and reported as "
+                        "'more than' (default: %(default)s)")
+    parser.add_argument("--command-cap", type=float, default=600.0,
+                        help="seconds after which a command is stopped (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--work", type=Path, default=REPO / "bench-results" / "data",
+                        help="where the generated projects are kept between runs")
+    parser.add_argument("--out", type=Path, default=REPO / "bench-results",
+                        help="folder for bench.json and bench.md (default: %(default)s)")
+    args = parser.parse_args(argv)
+
+    if args.child:
+        kind, *rest = args.child
+        print(json.dumps(CHILDREN[kind](*rest)))
+        return 0
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    repeats = [int(r) for r in args.repeats.split(",")]
+    repeats += [repeats[-1]] * (len(sizes) - len(repeats))
+    baseline_sizes = {int(s) for s in args.baseline_sizes.split(",") if s}
+    args.work.mkdir(parents=True, exist_ok=True)
+    doc: dict[str, Any] = {
+        "date": datetime.date.today().isoformat(),
+        "command": "python tests/benchmarks/bench.py"
+        + ("" if argv is None and len(sys.argv) == 1 else " " + " ".join(sys.argv[1:])),
+        "machine": machine(), "repeats": dict(zip(map(str, sizes), repeats, strict=True)),
+        "baseline_cap_s": args.baseline_cap, "command_cap_s": args.command_cap, "sizes": {},
+    }
+    print("reference check: both engines on 20 programmes with every kind of error", flush=True)
+    doc["reference_check"] = bench_reference_check(args.work, args.seed)
+    for size, runs in zip(sizes, repeats, strict=True):
+        began = time.perf_counter()
+        print(f"{size} programmes: generating", flush=True)
+        folders = generate(size, args.work, args.seed)
+        from guidebook_kg import synthetic
+
+        entry: dict[str, Any] = {"triples": synthetic.load_manifest(folders["clean"])["triples"]}
+        doc["sizes"][str(size)] = entry
+        baseline = size in baseline_sizes
+        print(f"{size} programmes: validation", flush=True)
+        entry["validation"] = bench_validation(folders, runs, baseline, args.baseline_cap)
+        print(f"{size} programmes: views", flush=True)
+        entry["views"] = bench_views(folders, runs, baseline, args.baseline_cap)
+        print(f"{size} programmes: commands", flush=True)
+        entry["commands"] = bench_commands(folders["clean"], runs, args.command_cap)
+        entry["bench_s"] = time.perf_counter() - began
+        write(doc, args.out)
+    write(doc, args.out)
+    print((args.out / "bench.md").read_text(encoding="utf-8"))
+    return 0
+
+
+def write(doc: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    (out / "bench.md").write_text(markdown(doc), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    sys.exit(main())
