@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from guidebook_kg import store as store_module
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
-from guidebook_kg.namespaces import programme_slug
+from guidebook_kg.namespaces import GB, programme_slug
 from guidebook_kg.prefixes import PREFIXES, PROGRAMME_GRAPH_BASE
 from guidebook_kg.project import Project
 from guidebook_kg.report import SH, Severity, ValidationReport, ValidationResult
@@ -719,9 +719,10 @@ def _programme_slug(store: ox.Store, focus: str) -> str | None:
 
 
 def _checked_programmes(store: ox.Store, focus: frozenset[str] | None) -> int:
-    graphs = {g.value for g in _graph_set(store) if g.value.startswith(PROGRAMME_GRAPH_BASE)}
     if focus is None:
-        return len(graphs)
+        # Programmes, not files: data/shared.ttl and the like hold no programme.
+        typed = store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(GB.Programme))
+        return len({q.subject for q in typed})
     return len({slug for node in focus if (slug := _programme_slug(store, _nt_iri(node)))})
 
 
