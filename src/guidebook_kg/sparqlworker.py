@@ -170,7 +170,7 @@ def _solutions(result: ox.QuerySolutions, request: QueryRequest, row_cap: int) -
 def results_bytes(
     names: Sequence[str], rows: Sequence[Mapping[str, Any]], fmt: ox.QueryResultsFormat
 ) -> bytes:
-    """SELECT results (rows of SPARQL-JSON terms, see :func:`json_term`) in ``fmt``."""
+    """Rows of SPARQL-JSON terms (see :func:`json_term`) from a SELECT query, in ``fmt``."""
     body = json.dumps(
         {"head": {"vars": list(names)}, "results": {"bindings": list(rows)}},
         ensure_ascii=False,

@@ -108,7 +108,7 @@ class View:
 
 @dataclass
 class Table:
-    """SELECT results: column names and rows of RDF terms (None where unbound)."""
+    """The results of a SELECT query: column names and rows of RDF terms (None where unbound)."""
 
     columns: list[str]
     rows: list[tuple[Term | None, ...]] = field(default_factory=list)
@@ -305,7 +305,7 @@ def _bare(text: str) -> str:
 
 
 def query_form(text: str) -> Form:
-    """SELECT, CONSTRUCT, ASK or DESCRIBE, read past comments, IRIs and strings."""
+    """The query form (SELECT, CONSTRUCT, ASK or DESCRIBE), read past comments, IRIs and strings."""
     bare = _bare(text)
     found = re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", bare, re.IGNORECASE)
     if found is None:
