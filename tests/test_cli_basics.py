@@ -34,6 +34,16 @@ def test_every_command_has_help_with_an_example(run: Run) -> None:
         assert "Example" in result.stdout, f"`guidebook {name} --help` shows no example"
 
 
+def test_python_dash_m_runs_the_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "guidebook_kg", "--version"],
+        capture_output=True, text=True, check=False,
+    )
+
+    assert result.returncode == 0
+    assert result.stdout == f"guidebook, version {version('guidebook-kg')}\n"
+
+
 def test_every_command_is_in_the_readme_table() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for name in main.commands:
