@@ -6,7 +6,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import pyoxigraph as ox
 
@@ -34,6 +34,7 @@ _WITH_PREFIXES = frozenset({"turtle", "trig", "rdfxml"})
 # RDF/XML writes a predicate as an XML element name, so the IRI must end in an NCName.
 # pyoxigraph 0.5.13 does not check this and writes a broken element (<oxprefix:>) instead.
 _NCNAME_TAIL = re.compile(r"[^\W\d][\w.\-]*$")
+_T = TypeVar("_T", ox.Triple, ox.Quad)
 
 
 def export(
@@ -64,7 +65,7 @@ def write(store: ox.Store, fmt: str, handle: BinaryIO) -> None:
     else:
         statements = union_triples(store)
         if fmt == "rdfxml":
-            statements = _xml_writable(statements)
+            statements = xml_writable(statements)
     prefixes = PREFIXES if fmt in _WITH_PREFIXES else None
     ox.serialize(statements, handle, rdf_format, prefixes=prefixes)
 
@@ -78,12 +79,18 @@ def _rdf_format(fmt: str) -> ox.RdfFormat:
         ) from None
 
 
-def _xml_writable(triples: Iterable[ox.Triple]) -> Iterator[ox.Triple]:
-    for triple in triples:
-        if not _NCNAME_TAIL.search(triple.predicate.value):
+def xml_writable(statements: Iterable[_T]) -> Iterator[_T]:
+    """Pass ``statements`` through, refusing one RDF/XML cannot write.
+
+    pyoxigraph writes broken RDF/XML without a word when a predicate IRI does not end in
+    an XML name, so every RDF/XML writer streams its statements through this first.
+    """
+    for statement in statements:
+        if not _NCNAME_TAIL.search(statement.predicate.value):
             raise InputError(
-                f"predicate <{triple.predicate.value}> (subject {triple.subject}) "
+                f"predicate <{statement.predicate.value}> (subject {statement.subject}) "
                 "cannot be written as RDF/XML: its IRI does not end in an XML name",
-                hint="export with --format turtle or another format",
+                hint="choose another syntax, or rename the property so that its IRI ends "
+                "in a letter or '_' word",
             )
-        yield triple
+        yield statement

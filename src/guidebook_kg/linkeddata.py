@@ -16,7 +16,7 @@ from functools import cached_property
 import pyoxigraph as ox
 
 from guidebook_kg import jsonld
-from guidebook_kg.errors import InputError
+from guidebook_kg.export import xml_writable
 from guidebook_kg.namespaces import ID, ONTOLOGY
 from guidebook_kg.prefixes import ONTOLOGY_GRAPH, PREFIXES
 
@@ -67,7 +67,6 @@ _WITH_PREFIXES = frozenset({"turtle", "trig", "rdfxml"})
 
 # RDF/XML writes a predicate as an XML element name, so its IRI must end in an NCName;
 # pyoxigraph 0.5.13 writes a broken element instead of failing.
-_NCNAME_TAIL = re.compile(r"[^\W\d][\w.\-]*$")
 
 
 def canonical_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
@@ -105,9 +104,8 @@ def serialize(
             raise ValueError("JSON-LD output needs a context")
         return jsonld.dumps((_triple(s) for s in statements), context)
     if not syntax.dataset:
-        statements = [_triple(s) for s in statements]
-    if syntax.name == "rdfxml":
-        _check_xml_writable(statements)
+        triples = [_triple(s) for s in statements]
+        statements = list(xml_writable(triples)) if syntax.name == "rdfxml" else triples
     prefixes = PREFIXES if syntax.name in _WITH_PREFIXES else None
     data = ox.serialize(statements, format=syntax.rdf_format, prefixes=prefixes)
     return data if data is not None else b""
@@ -115,16 +113,6 @@ def serialize(
 
 def _triple(statement: ox.Triple | ox.Quad) -> ox.Triple:
     return statement.triple if isinstance(statement, ox.Quad) else statement
-
-
-def _check_xml_writable(statements: Iterable[ox.Triple | ox.Quad]) -> None:
-    for statement in statements:
-        if not _NCNAME_TAIL.search(statement.predicate.value):
-            raise InputError(
-                f"predicate <{statement.predicate.value}> (subject {statement.subject}) "
-                "cannot be written as RDF/XML: its IRI does not end in an XML name",
-                hint="rename the property so that its IRI ends in a letter or '_' word",
-            )
 
 
 # ------------------------------------------------------------------ resource descriptions
