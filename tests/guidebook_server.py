@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from oxigraph_server import free_port
+from oxigraph_server import free_port, loopback_process
 
 
 @contextlib.contextmanager
@@ -42,32 +38,9 @@ def guidebook_server(
         str(port),
         *options,
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process, timeout)
+    # Ctrl-C, as a user stops it.
+    with loopback_process(
+        command, url + "/", name="guidebook serve", timeout=timeout, stop=signal.SIGINT
+    ):
         yield url
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            err = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            raise RuntimeError(f"guidebook serve exited with {process.returncode}: {err}")
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    raise RuntimeError(f"guidebook serve at {url} did not answer within {timeout} s")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -44,15 +45,31 @@ def oxigraph_server(*, union_default_graph: bool = True, timeout: float = 20.0) 
     command = [oxigraph_binary(), "serve", "--bind", f"127.0.0.1:{port}"]
     if union_default_graph:
         command.append("--union-default-graph")
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process, timeout)
+    with loopback_process(
+        command, url + "/query?query=ASK%7B%7D", name="oxigraph server", timeout=timeout
+    ):
         yield url
+
+
+@contextlib.contextmanager
+def loopback_process(
+    command: list[str],
+    probe: str,
+    *,
+    name: str,
+    timeout: float,
+    stop: signal.Signals = signal.SIGTERM,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server process, wait until ``probe`` answers 200, and stop it afterwards."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_until_up(probe, process, name, timeout)
+        yield process
     finally:
-        process.terminate()
+        process.send_signal(stop)
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -60,17 +77,16 @@ def oxigraph_server(*, union_default_graph: bool = True, timeout: float = 20.0) 
             process.stderr.close()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+def _wait_until_up(probe: str, process: subprocess.Popen[bytes], name: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    probe = url + "/query?query=ASK%7B%7D"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             err = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            raise RuntimeError(f"oxigraph server exited with {process.returncode}: {err}")
+            raise RuntimeError(f"{name} exited with {process.returncode}: {err}")
         try:
-            with urllib.request.urlopen(probe, timeout=1) as response:
+            with urllib.request.urlopen(probe, timeout=2) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.05)
-    raise RuntimeError(f"oxigraph server at {url} did not answer within {timeout} s")
+    raise RuntimeError(f"{name} at {probe} did not answer within {timeout} s")

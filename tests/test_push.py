@@ -198,7 +198,9 @@ def persistent_oxigraph(location: Path, port: int) -> Iterator[subprocess.Popen[
     ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}", process, 30)
+        _wait_until_up(
+            f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", process, "oxigraph server", 30
+        )
         yield process
     finally:
         if process.poll() is None:
