@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 _TOKEN = re.compile(
@@ -72,9 +72,17 @@ def templates() -> Templates:
 
 
 def tokenize(text: str) -> list[Token]:
-    return [Token(m.lastgroup or "other", m.group(), m.start(), m.end())
-            for m in _TOKEN.finditer(text)
-            if m.lastgroup not in ("space", "comment")]
+    """The tokens of a SPARQL text, without spaces and comments."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=1024)
+def _tokens(text: str) -> tuple[Token, ...]:
+    # The same rule texts are read several times per validation (restrictions, plan,
+    # rewrites) and once per validation in a long-running process.
+    return tuple(Token(m.lastgroup or "other", m.group(), m.start(), m.end())
+                 for m in _TOKEN.finditer(text)
+                 if m.lastgroup not in ("space", "comment"))
 
 
 def var_name(tok: Token) -> str:
@@ -246,6 +254,7 @@ def _enclosing_close(tokens: list[Token], braces: dict[int, int], index: int) ->
     return braces[best] if best is not None else None
 
 
+@lru_cache(maxsize=512)
 def decorrelate(query: str) -> tuple[str, int]:
     """The query with its correlated EXISTS rewritten, and how many were rewritten."""
     rewriter = _Rewriter(query)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from guidebook_kg.decorrelate import Token, is_keyword, matching, tokenize, var_name
@@ -375,11 +375,10 @@ def restrictions(text: str, prebound: Iterable[str]) -> str | None:
                 var_name(tokens[i + 1]) in names:
             return (f"it assigns the pre-bound variable ${var_name(tokens[i + 1])} with AS, "
                     "which SHACL does not allow")
-    try:
-        parsed = _Parser(text).query() if any(is_keyword(t, "SELECT") for t in tokens) else None
-    except QueryShapeError:
+    parsed = _parsed(text) if any(is_keyword(t, "SELECT") for t in tokens) else None
+    if not isinstance(parsed, Select):
         return None  # not a SELECT we can read: the SPARQL parser has the last word
-    for sub in _subselects(parsed.where) if parsed is not None else []:
+    for sub in _subselects(parsed.where):
         if THIS in sub.projected or (sub.star and _binds_this(sub.where)):
             continue
         return "a sub-select does not return $this, which SHACL requires"
@@ -431,12 +430,21 @@ class Plan:
     text: str  # bulk: the query to run as is; otherwise a template (see insert_values)
 
 
+@lru_cache(maxsize=512)
+def _parsed(text: str) -> Select | str:
+    """The parse of a SELECT query, or why it could not be read (cached by text)."""
+    try:
+        return _Parser(text).query()
+    except QueryShapeError as error:
+        return str(error)
+
+
+@lru_cache(maxsize=512)
 def plan(text: str) -> Plan:
     """How the fast engine may run ``text`` (a SHACL-SPARQL ``sh:select``)."""
-    try:
-        select = _Parser(text).query()
-    except QueryShapeError as error:
-        return Plan("single", f"the query could not be analysed ({error})", _template(text))
+    select = _parsed(text)
+    if isinstance(select, str):
+        return Plan("single", f"the query could not be analysed ({select})", _template(text))
     slices = _has_slices(select)
     mixed_groups = select.aggregates and (select.group_by is None or THIS not in select.group_by)
     if slices or mixed_groups:
