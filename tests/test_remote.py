@@ -250,6 +250,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
     seen: ClassVar[list[dict[str, Any]]] = []
     delay = 0.0
     error: tuple[int, str] | None = None  # (status, body) to answer with instead
+    named_graph: str | None = None  # where the project-graphs probe finds project triples
     # the columns of the concepts view, which the test runs
     columns: ClassVar[list[str]] = ["concept", "label", "notation", "alt_label", "definition"]
 
@@ -259,6 +260,10 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         self.seen.append({"method": "POST", "path": self.path, "headers": dict(self.headers),
                           "form": urllib.parse.parse_qs(body)})
         time.sleep(self.delay)
+        query = urllib.parse.parse_qs(body).get("query", [""])[0]
+        if self.named_graph is not None and "GRAPH ?graph" in query:
+            self._answer(["graph"], [{"graph": {"type": "uri", "value": self.named_graph}}])
+            return
         if self.error is not None:
             status, message = self.error
             text = message.encode()
@@ -268,8 +273,11 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(text)
             return
-        answer = json.dumps({"head": {"vars": self.columns},
-                             "results": {"bindings": []}}).encode()
+        self._answer(self.columns, [])
+
+    def _answer(self, columns: list[str], bindings: list[dict[str, Any]]) -> None:
+        answer = json.dumps({"head": {"vars": columns},
+                             "results": {"bindings": bindings}}).encode()
         try:
             self.send_response(200)
             self.send_header("Content-Type", "application/sparql-results+json")
@@ -321,6 +329,22 @@ def test_requests_are_posts_with_a_user_agent_and_conneg_only(
     assert set(request["form"]) == {"query"}
     [query] = request["form"]["query"]
     assert "VALUES (?scheme) { (<https://w3id.org/guidebook-kg/concept/setting>) }" in query
+
+
+def test_an_unknown_store_gets_every_known_fix(
+    recorder: tuple[str, type[_Recorder]], run: Run
+) -> None:
+    url, handler = recorder
+    handler.named_graph = "http://example.org/g"
+
+    result = run("query", "programmes", "--endpoint", url, project=REPO)
+
+    assert result.exit_code == 4
+    assert f"{url}: the default graph holds none of the project's triples, but named " \
+        "graph <http://example.org/g> does" in result.stderr
+    assert "Oxigraph: `oxigraph serve --union-default-graph`" in result.stderr
+    assert "Fuseki: `tdb2:unionDefaultGraph true`" in result.stderr
+    assert "e.g. --graph http://example.org/g" in result.stderr
 
 
 @pytest.mark.parametrize("status", [500, 503])

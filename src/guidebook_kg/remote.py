@@ -202,7 +202,8 @@ class Endpoint:
 PROBE = "checks/project-graphs.rq"
 
 # What makes a store's default graph the union of its named graphs, by the name in its
-# Server header (lower case).
+# Server header (lower case). Virtuoso, GraphDB and QLever need nothing: their default
+# graph already is the union.
 _UNION_FIXES = (
     (
         "oxigraph",
@@ -213,11 +214,6 @@ _UNION_FIXES = (
         "fuseki",
         " of this Fuseki server",
         "set `tdb2:unionDefaultGraph true` on its TDB2 dataset in the Fuseki configuration",
-    ),
-    (
-        "virtuoso",
-        " of this Virtuoso server",
-        "query it without --graph: Virtuoso's default graph is every graph",
     ),
 )
 _ANY_FIX = (
