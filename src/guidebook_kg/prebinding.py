@@ -551,21 +551,22 @@ def _projecting_this(text: str, select: Select) -> str:
         return text
     tokens = tokenize(text)
     at = tokens[select.projection[0]].start
-    return text[:at] + "?" + THIS + " " + text[at:]
+    return text[:at] + _insertion()["projection"] + " " + text[at:]
 
 
 # ----------------------------------------------------------------------------- values insertion
 
 
 @cache
-def _insertion() -> tuple[str, str]:
+def _insertion() -> dict[str, str]:
+    """The fields of engine/prebinding.rq: ``values``, ``rows`` and ``projection``."""
     fields = {}
     text = files("guidebook_kg").joinpath("engine/prebinding.rq").read_text(encoding="utf-8")
     for line in text.splitlines():
         if line.startswith("#+ "):
             key, _, value = line[3:].partition(":")
             fields[key.strip()] = value.strip()
-    return fields["values"], fields["rows"]
+    return fields
 
 
 MARKER = "\x00rows\x00"
@@ -575,7 +576,7 @@ def _template(text: str) -> str:
     """The query with a values block (rows left as :data:`MARKER`) opening every group
     graph pattern: WHERE groups, nested and OPTIONAL groups, UNION branches, EXISTS,
     GRAPH and sub-select WHERE groups (not the braces around a sub-select)."""
-    block, _ = _insertion()
+    block = _insertion()["values"]
     tokens = tokenize(text)
     cuts = [tok.end for i, tok in enumerate(tokens)
             if tok.kind == "open"
@@ -589,7 +590,7 @@ def _template(text: str) -> str:
 def insert_values(template: str, terms: Iterable[str]) -> str:
     """A template of :func:`plan` with its values blocks listing ``terms`` (N-Triples
     IRIs or literals, which SPARQL reads as the same terms)."""
-    _, row = _insertion()
+    row = _insertion()["rows"]
     return template.replace(MARKER, " ".join(row.replace("{term}", t) for t in terms))
 
 
