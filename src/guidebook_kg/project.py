@@ -15,6 +15,8 @@ ONTOLOGY = "ontology"
 DATA = "data"
 SHAPES = "shapes"
 QUERIES = "queries"
+# The derivation steps (CONSTRUCT queries) under queries/.
+DERIVATION = "derivation"
 
 # The wheel carries the four folders here (see force-include in pyproject.toml).
 SHIPPED = "_project"
@@ -54,6 +56,10 @@ class Project:
     def shape_files(self) -> list[Path]:
         """``shapes/*.ttl``, sorted."""
         return _files(self.shapes_dir, "*.ttl")
+
+    def derivation_files(self) -> list[Path]:
+        """``queries/derivation/*.rq``, in file-name order: the steps of the derivation."""
+        return _files(self.queries_dir / DERIVATION, "*.rq")
 
     def query_files(self) -> list[Path]:
         """``queries/*.rq``, sorted; each file stem is a view name."""

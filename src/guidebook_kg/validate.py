@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from guidebook_kg import store as store_module
+from guidebook_kg.derive import derive
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
 from guidebook_kg.namespaces import GB, programme_slug
 from guidebook_kg.prefixes import PREFIXES, PROGRAMME_GRAPH_BASE
@@ -175,6 +176,7 @@ def load_paths(project: Project, paths: Sequence[Path]) -> ox.Store:
         store_module.load_file(store, path, store_module.ONTOLOGY_GRAPH_NODE)
     for path in files:
         store_module.load_file(store, path, store_module.programme_graph(path.stem))
+    derive(store, project.derivation_files())
     return store
 
 
