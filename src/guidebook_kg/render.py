@@ -558,31 +558,45 @@ def join(items: Sequence[str], last: str = "and") -> str:
 
 
 def ratings_text(ratings: Sequence[views.Rating], *, explain: bool = False) -> str:
-    """Asserted vs derived ratings; with ``explain``, every criterion and its studies."""
+    """Every assessment's stated rating beside the derived one, oldest first per programme;
+    what each record lacks when the rating cannot be derived; with ``explain``, every
+    criterion and its studies, and why the programme is not rated higher."""
     if not explain:
-        columns = ["programme", "name", "asserted", "derived", "agrees"]
+        columns = ["programme", "reviewed", "stated", "derived", "check"]
         rows: list[tuple[Term | None, ...]] = [
             (
                 ox.Literal(r.slug),
-                ox.Literal(r.name),
+                ox.Literal(r.date or "-"),
                 ox.Literal(r.asserted or "-"),
-                ox.Literal(r.derived),
+                ox.Literal(r.derived or "-"),
                 ox.Literal(_agreement(r)),
             )
             for r in ratings
         ]
-        return table_text(Table(columns, rows))
+        text = table_text(Table(columns, rows))
+        lacking = [r for r in ratings if r.gaps]
+        if lacking:
+            text += "\nWhat the records lack:\n" + "".join(
+                f"  {r.slug} {r.date or ''} ({r.asserted or '-'}): {r.gaps}\n" for r in lacking
+            )
+        histories = [h for h in _histories(ratings) if h]
+        if histories:
+            text += "\nRating history:\n" + "".join(f"  {h}\n" for h in histories)
+        return text
     blocks = []
     for r in ratings:
         lines = [
-            f"{r.name} ({r.slug})",
-            f"  asserted {r.asserted or '-'}, derived {r.derived}: {_agreement(r)}",
+            f"{r.name} ({r.slug}), {_reviewed(r)}",
+            f"  stated {r.asserted or '-'}, derived {r.derived or '-'}: {_agreement(r)}",
         ]
+        if not r.derivable and r.possible:
+            lines.append(f"  the record allows: {' or '.join(r.possible)}")
+        if r.gaps:
+            lines.append(f"  the record lacks: {r.gaps}")
         for c in r.criteria:
-            state = "met    " if c.met else "not met"
-            lines.append(f"  {state}  {c.label}{_criterion_studies(c)}")
+            lines.append(f"  {c.status:<13}  {c.label}{_criterion_studies(c)}")
         blocking = [c for c in r.criteria if c.why_not_higher]
-        if blocking:
+        if blocking and r.derived:
             lines.append(f"  Why it is {r.derived.rstrip('*')} and not higher:")
             for c in blocking:
                 lines.append(f"    - not met: {c.label}. {c.definition} {_short_of(c)}")
@@ -590,17 +604,39 @@ def ratings_text(ratings: Sequence[views.Rating], *, explain: bool = False) -> s
     return "\n\n".join(blocks) + "\n"
 
 
+def _reviewed(rating: views.Rating) -> str:
+    if rating.reviews:
+        return rating.reviews
+    return f"reviewed {rating.date}" if rating.date else "undated"
+
+
+def _histories(ratings: Sequence[views.Rating]) -> list[str]:
+    """"2+ (Foundations for Life, July 2016) → 3+ (January 2021)" for programmes assessed
+    more than once (the ratings arrive oldest first)."""
+    by_programme: dict[str, list[views.Rating]] = {}
+    for r in ratings:
+        by_programme.setdefault(r.slug, []).append(r)
+    return [
+        f"{slug}: " + " → ".join(f"{r.asserted or '-'} ({_reviewed(r)})" for r in history)
+        for slug, history in by_programme.items()
+        if len(history) > 1
+    ]
+
+
 def _agreement(rating: views.Rating) -> str:
     if rating.agrees is None:
-        return "not assessed"
+        return "not derivable" if rating.asserted else "not assessed"
     return "agrees" if rating.agrees else "DISAGREES"
 
 
 def _criterion_studies(criterion: views.Criterion) -> str:
-    if not criterion.studies:
-        return ""
-    names = ", ".join(criterion.studies)
-    return f" - {names}" if criterion.met else f" - only {names}"
+    parts = []
+    if criterion.studies:
+        names = ", ".join(criterion.studies)
+        parts.append(names if criterion.met else f"only {names}")
+    if criterion.undecided:
+        parts.append(f"undecided: {', '.join(criterion.undecided)}")
+    return f" - {'; '.join(parts)}" if parts else ""
 
 
 def _short_of(criterion: views.Criterion) -> str:
@@ -609,3 +645,5 @@ def _short_of(criterion: views.Criterion) -> str:
     names = join(list(criterion.studies))
     verb = "does" if len(criterion.studies) == 1 else "do"
     return f"Only {names} {verb}."
+
+

@@ -231,6 +231,19 @@ def validate(
     return check(data, load_shapes(project.shape_files()), engine=engine, focus=focus, shape=shape)
 
 
+def check_ratings(data: ox.Store, project: Project, focus: str | None = None) -> ProjectReport:
+    """Validate ``data`` against the rating rules only (``shapes/ratings.ttl``): the report
+    ``guidebook validate`` gives for them, so ``guidebook rate`` and ``validate`` agree."""
+    shapes = load_shapes(project.shape_files())
+    graph = ox.NamedNode(project.rating_rules.resolve().as_uri())
+    rules = frozenset(
+        q.subject.value
+        for q in shapes.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), None, graph)
+        if isinstance(q.subject, ox.NamedNode)
+    )
+    return check(data, shapes, focus=focus, selected=rules)
+
+
 def check(
     data: ox.Store,
     shapes: ox.Store,
@@ -238,8 +251,10 @@ def check(
     engine: str = DEFAULT_ENGINE,
     focus: str | None = None,
     shape: str | None = None,
+    selected: frozenset[str] | None = None,
 ) -> ProjectReport:
-    """Validate ``data`` against the shapes graph ``shapes``; see :func:`validate`."""
+    """Validate ``data`` against the shapes graph ``shapes``; see :func:`validate`.
+    ``selected``, if given, is the set of shape IRIs to run (instead of ``shape``)."""
     try:
         run = ENGINES[engine]
     except KeyError:
@@ -248,7 +263,8 @@ def check(
             hint=f"choose one of: {', '.join(sorted(ENGINES))}",
         ) from None
     focus_nodes = resolve_focus(data, focus) if focus is not None else None
-    selected = resolve_shape(shapes, shape) if shape is not None else None
+    if shape is not None:
+        selected = resolve_shape(shapes, shape)
 
     results = run(EngineInput(data, shapes, focus_nodes, selected))
 
