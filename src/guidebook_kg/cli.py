@@ -443,10 +443,10 @@ def rate_command(app: AppContext, programme: str | None, explain: bool) -> None:
     failing = report.at_or_above(Severity.VIOLATION)
     if failing:
         rules = sorted({r.source_shape.rstrip(">").rpartition("#")[2] for r in failing})
+        where = sorted({report.programmes.get(r.focus_node, r.focus_node) for r in failing})
         raise ValidationFailed(
             f"guidebook validate reports {len(failing)} violation(s) of the rating rules "
-            f"({', '.join(rules)}) for "
-            + ", ".join(sorted({report.programmes.get(r.focus_node, r.focus_node) for r in failing})),
+            f"({', '.join(rules)}) for {', '.join(where)}",
             hint="see `guidebook validate --shape RULE` and `guidebook rate PROGRAMME --explain`",
         )
 

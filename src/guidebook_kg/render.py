@@ -12,8 +12,9 @@ import csv
 import functools
 import io
 import json
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -234,6 +235,10 @@ class _Graph:
         found = self.one(s, p)
         return None if found is None else str(found.value)
 
+    @staticmethod
+    def text_of(term: Any) -> str:
+        return str(term.value)
+
     def flag(self, s: Any, p: str) -> bool | None:
         found = self.text(s, p)
         return None if found is None else found in ("true", "1")
@@ -263,6 +268,12 @@ class FindingView:
     index: int | None
     timing: str | None
     long_term: bool
+    effect: str | None = None  # "positive", "no effect", "negative"; None when not stated
+    significant: bool | None = None
+
+    @property
+    def positive(self) -> bool:
+        return self.effect in (None, "positive")
 
     @property
     def index_text(self) -> str:
@@ -289,6 +300,10 @@ class OutcomeBlock:
 class DomainBlock:
     domain: str
     general: list[tuple[str, list[OutcomeBlock]]] = field(default_factory=list)
+
+    @property
+    def has_no_effect(self) -> bool:
+        return any(not f.positive for _, blocks in self.general for b in blocks for f in b.findings)
 
 
 def number(text: str | None) -> str | None:
@@ -324,17 +339,15 @@ def page_model(triples: Iterable[ox.Triple], programme: str) -> dict[str, Any]:
     if not g.out.get(p):
         raise InputError(f"no facts about programme {programme}")
 
-    assessments = g.objects(p, GB.hasAssessment)
-    # The latest assessment, as the rating views take it: by review date.
-    assessment = max(
-        assessments,
-        key=lambda a: (g.text(g.one(a, GB.partOfReview), DCTERMS.date) or "", str(a)),
-        default=None,
+    # Oldest first; the latest is the current one, as the rating views take it.
+    assessments = sorted(
+        g.objects(p, GB.hasAssessment), key=lambda a: (_assessment_date(g, a), str(a))
     )
+    assessment = assessments[-1] if assessments else None
     rating = g.one(assessment, GB.evidenceRating) if assessment else None
     level = g.one(rating, GB.evidenceLevel) if rating else None
     cost = g.one(assessment, GB.costRating) if assessment else None
-    review = g.one(assessment, GB.partOfReview) if assessment else None
+    reviews = g.labels(assessment, GB.partOfReview) if assessment else []
     source = g.one(p, PROV.wasDerivedFrom)
     study_name = _study_names(g, p)
 
@@ -357,15 +370,17 @@ def page_model(triples: Iterable[ox.Triple], programme: str) -> dict[str, Any]:
         outcomes = block.general[-1][1]
         if not outcomes or outcomes[-1].outcome != g.label(outcome):
             outcomes.append(OutcomeBlock(g.label(outcome)))
-        timing = g.one(f, GB.timing)
+        effect = g.one(f, GB.effect)
         outcomes[-1].findings.append(
             FindingView(
                 study=study_name.get(g.one(f, GB.basedOnStudy), ""),
                 statement=g.text(f, GB.statement),
                 measure=g.text(f, GB.measureDescription),
                 index=_integer(g.text(f, GB.improvementIndex)),
-                timing=(g.text(timing, SKOS.altLabel) or g.label(timing)) if timing else None,
-                long_term=bool(timing and g.flag(timing, GB.longTerm)),
+                timing=_timing(g, f),
+                long_term=bool(g.flag(f, GB.longTerm)),
+                effect=_EFFECTS.get(effect.value) if isinstance(effect, ox.NamedNode) else None,
+                significant=g.flag(f, GB.statisticallySignificant),
             )
         )
 
@@ -381,7 +396,9 @@ def page_model(triples: Iterable[ox.Triple], programme: str) -> dict[str, Any]:
         "scope_note": g.text(p, SKOS.scopeNote),
         "published": month_year(g.text(source, DCTERMS.issued)) if source else None,
         "source": source.value if isinstance(source, ox.NamedNode) else None,
-        "review": g.label(review) if review else None,
+        "review": "; ".join(reviews) or None,
+        "alt_names": [g.text_of(o) for o in g.objects(p, SKOS.altLabel)],
+        "history": [_assessment(g, a, study_name) for a in assessments],
         "provider_agreed": g.flag(assessment, GB.providerAgreedToTerms) if assessment else None,
         "rating": g.text(assessment, GB.ratingNotation) if assessment else None,
         "has_plus": bool(assessment and g.flag(assessment, GB.hasPlus)),
@@ -399,6 +416,14 @@ def page_model(triples: Iterable[ox.Triple], programme: str) -> dict[str, Any]:
         "cost_definition": g.text(cost, SKOS.definition) if cost else None,
         "domains": list(domains.values()),
         "other_outcomes": g.labels(p, GB.otherOutcome),
+        "outcome_domains": g.labels(p, GB.childOutcomeDomain),
+        "intended_ages": g.text(p, GB.intendedAgeDescription),
+        "evaluated_ages": g.text(p, GB.evaluatedAgeDescription),
+        "ethnicities": sorted(g.text_of(o) for o in g.objects(p, GB.evaluatedEthnicity)),
+        "ethnicity_reported": g.flag(p, GB.ethnicityReported),
+        "delivery_settings": g.labels(p, GB.deliverySetting),
+        "targeting_note": g.text(p, GB.targetingNote),
+        "external_ratings": [_external_rating(g, r) for r in g.objects(p, GB.externalRating)],
         "age_groups": g.labels(p, GB.ageGroup),
         "delivery_models": g.labels(p, GB.deliveryModel),
         "evidence_settings": g.labels(p, GB.evidenceSetting),
@@ -423,6 +448,134 @@ def page_model(triples: Iterable[ox.Triple], programme: str) -> dict[str, Any]:
         else None,
         "studies": [_study(g, s, study_name[s]) for s in _studies(g, p)],
     }
+
+
+_EFFECTS = {
+    GBC["effect-positive"]: "positive",
+    GBC["effect-none"]: "no effect",
+    GBC["effect-negative"]: "negative",
+}
+
+
+def _assessment_date(g: _Graph, assessment: Any) -> str:
+    """The date of the assessment's latest review ("" when it has none)."""
+    return max((g.text(r, DCTERMS.date) or "" for r in g.objects(assessment, GB.partOfReview)),
+               default="")
+
+
+def _assessment(g: _Graph, a: Any, study_name: Mapping[Any, str]) -> dict[str, Any]:
+    """One assessment with what the evidence standards derive for it (graph/derived)."""
+    possible = sorted(
+        g.objects(a, GB.possibleRating), key=lambda r: -float(g.text(r, GB.precedence) or 0)
+    )
+    results = sorted(
+        g.objects(a, GB.criterionResult), key=lambda r: g.order(g.one(r, GB.criterion))
+    )
+    return {
+        "date": month_year(_assessment_date(g, a)) or None,
+        "reviews": g.labels(a, GB.partOfReview),
+        "rating": g.text(a, GB.ratingNotation),
+        "derived": g.text(a, GB.derivedNotation),
+        "possible": [g.text(r, SKOS.notation) or g.label(r) for r in possible],
+        "agrees": g.flag(a, GB.agreesWithEvidence),
+        "gaps": sorted(g.text_of(o) for o in g.objects(a, GB.derivationGap)),
+        "criteria": [
+            {
+                "label": g.label(g.one(r, GB.criterion)),
+                "status": g.label(g.one(r, GB.status)),
+                "studies": _names(g, study_name, r, GB.supportingStudy),
+                "undecided": _names(g, study_name, r, GB.undecidedStudy),
+            }
+            for r in results
+        ],
+    }
+
+
+def _names(g: _Graph, study_name: Mapping[Any, str], result: Any, link: str) -> list[str]:
+    return sorted(study_name.get(s) or g.label(s) for s in g.objects(result, link))
+
+
+def _external_rating(g: _Graph, r: Any) -> dict[str, Any]:
+    registry = g.one(r, GB.ratedBy)
+    concept = g.one(r, GB.registryRating)
+    cost = g.one(r, GB.unitCost)
+    return {
+        "registry": g.label(registry) if registry else None,
+        "text": g.text(r, GB.ratingText),
+        "concept": g.label(concept) if concept else None,
+        "date": month_year(g.text(r, DCTERMS.date)),
+        "cost": _money(g, cost) if cost else None,
+    }
+
+
+def _money(g: _Graph, amount: Any) -> str:
+    low, high = g.text(amount, SCHEMA.minValue), g.text(amount, SCHEMA.maxValue)
+    currency = g.text(amount, SCHEMA.currency) or ""
+    symbol = {"EUR": "€", "GBP": "£", "USD": "$"}.get(currency, currency + " ")
+    parts = [f"{symbol}{int(Decimal(v)):,}" for v in (low, high) if v is not None]
+    return "\u2013".join(parts)  # an en dash between the ends of the range
+
+
+def _timing(g: _Graph, finding: Any) -> str | None:
+    """When a finding was measured, in words: as the source says it, else its timing
+    concept's words, else its follow-up duration."""
+    described = g.text(finding, GB.timingDescription)
+    if described:
+        return described
+    timing = g.one(finding, GB.timing)
+    if timing is not None:
+        return g.text(timing, SKOS.altLabel) or g.label(timing)
+    follow_up = g.text(finding, GB.followUp)
+    return follow_up_words(follow_up) if follow_up else None
+
+
+_DURATION = re.compile(
+    r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def _duration(text: str) -> tuple[int, int, int, float] | None:
+    """An xsd:duration as (years, months, days, seconds); None if it is not one."""
+    match = _DURATION.match(text)
+    if not match or text in ("P", "PT"):
+        return None
+    y, mo, d, h, mi, sec = match.groups()
+    seconds = int(h or 0) * 3600 + int(mi or 0) * 60 + float(sec or 0)
+    return int(y or 0), int(mo or 0), int(d or 0), seconds
+
+
+def duration_days(text: str | None) -> float:
+    """An approximate length in days, to order follow-ups (unknown ones last)."""
+    parts = _duration(text) if text else None
+    if parts is None:
+        return float("inf")
+    years, months, days, seconds = parts
+    return years * 365.25 + months * 30.44 + days + seconds / 86400
+
+
+def follow_up_words(duration: str) -> str:
+    """``P10Y`` as "10 years later", ``P18M`` as "18 months later", ``P105D`` as "15 weeks
+    later", ``P0D`` (``PT0S``) as "Immediately after the intervention"; others as they are."""
+    parts = _duration(duration)
+    if parts is None:
+        return duration
+    years, months, days, seconds = parts
+    if not (years or months or days or seconds):
+        return "Immediately after the intervention"
+    words = [
+        f"{amount} {unit}{'s' if amount != 1 else ''}"
+        for amount, unit in ((years, "year"), (months, "month"))
+        if amount
+    ]
+    if days:
+        weeks, rest = divmod(days, 7)
+        words.append(
+            f"{weeks} week{'s' if weeks != 1 else ''}" if not rest
+            else f"{days} day{'s' if days != 1 else ''}"
+        )
+    if seconds and not words:
+        return duration
+    return join(words) + " later"
 
 
 def _studies(g: _Graph, p: Any) -> list[Any]:
@@ -460,13 +613,20 @@ def _delivery(g: _Graph, p: Any) -> dict[str, Any]:
     return {
         "summary": g.text(p, GB.deliverySummary),
         "sessions": g.text(p, GB.sessionCount),
+        "sessions_min": g.text(p, GB.sessionMinCount),
+        "sessions_max": g.text(p, GB.sessionMaxCount),
+        "schedule": g.text(p, GB.sessionSchedule),
+        "max_duration_months": number(g.text(p, GB.maxDurationMonths)),
+        "group_size": g.text(p, GB.maxGroupSize),
+        "group_unit": concept(GB.groupUnit),
+        "note": g.text(p, GB.deliveryNote),
+        "roles": sorted(g.text_of(o) for o in g.objects(p, GB.practitionerRole)),
         "session_min_hours": number(g.text(p, GB.sessionMinHours)),
         "session_max_hours": number(g.text(p, GB.sessionMaxHours)),
         "frequency": concept(GB.sessionFrequency),
         "min_duration_months": number(g.text(p, GB.minDurationMonths)),
         "open_ended": g.flag(p, GB.durationOpenEnded),
         "practitioners": g.text(p, GB.practitionerCount),
-        "practitioner_role": g.text(p, GB.practitionerRole),
         "practitioner_qualification": concept(GB.practitionerQualification),
         "practitioner_note": g.text(p, GB.practitionerQualificationNote),
         "training_hours": number(g.text(p, GB.trainingHours)),
@@ -503,12 +663,20 @@ def _study(g: _Graph, s: Any, name: str) -> dict[str, Any]:
             for sub in (g.objects(sample, GB.subgroup) if sample else [])
         ],
         "timings": [
-            g.label(t)
-            for t in sorted(
-                g.objects(s, GB.timing),
-                key=lambda t: (float(g.text(t, GB.monthsAfterIntervention) or 0), str(t)),
-            )
+            *(
+                g.label(t)
+                for t in sorted(
+                    g.objects(s, GB.timing),
+                    key=lambda t: (duration_days(g.text(t, GB.followUp)), str(t)),
+                )
+            ),
+            *(follow_up_words(g.text_of(d)) for d in g.objects(s, GB.followUp)),
+            *(g.text_of(d) for d in g.objects(s, GB.timingDescription)),
         ],
+        "child_impact": g.label(g.one(s, GB.childImpact)) if g.one(s, GB.childImpact) else None,
+        "sample_unit": g.label(g.one(sample, GB.sampleUnit))
+        if sample and g.one(sample, GB.sampleUnit)
+        else None,
         "child_outcomes": g.labels(s, GB.childOutcome),
         "other_outcomes": g.labels(s, GB.otherOutcome),
         "rating": g.text(g.one(s, GB.studyRating), SKOS.notation),
@@ -524,6 +692,7 @@ def _study(g: _Graph, s: Any, name: str) -> dict[str, Any]:
             {
                 "label": g.label(a),
                 "role": g.label(g.one(a, GB.armRole)) if g.one(a, GB.armRole) else None,
+                "size": g.text(a, GB.armSize),
             }
             for a in g.objects(s, GB.arm)
         ],
