@@ -30,8 +30,8 @@ GBSH = "https://w3id.org/guidebook-kg/shapes#"
 ID = "https://w3id.org/guidebook-kg/id/"
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 
-# A programme file with one warning (a study without a reference) and one violation
-# (an improvement index above 50), besides what the ontology needs.
+# A programme file with one warning (a finding resting on a measurement its study does not
+# list) and one violation (an improvement index above 50), besides what the ontology needs.
 PROBLEMS = f"""\
 @base <{ID}> .
 @prefix gb: <{GB}> .
@@ -45,7 +45,8 @@ PROBLEMS = f"""\
 <programme/problems/assessment/2020> a gb:Assessment ;
     gb:assesses <programme/problems> ;
     gb:evidenceRating gbc:rating-2 ; gb:evidenceLevel gbc:level-2 ; gb:hasPlus false ;
-    gb:mixedFindings false ; gb:ratingNotation "2" ; gb:costRating gbc:cost-na .
+    gb:mixedFindings false ; gb:ratingNotation "2" ; gb:costRating gbc:cost-na ;
+    gb:considersStudy <study/problems> ; gb:consideredStudiesComplete true .
 <outcome/problems> a gb:Outcome ;
     rdfs:label "Better sleep"@en ; gb:beneficiary gbc:beneficiary-child .
 <study/problems> a gb:Study ;
@@ -61,7 +62,10 @@ PROBLEMS = f"""\
     gb:timing gbc:timing-post-test ;
     gb:effect gbc:effect-positive ;
     gb:statisticallySignificant true ;
+    gb:measurement <study/problems/measurement/sleep> ;
     gb:improvementIndex 75 .
+<study/problems/measurement/sleep> a gb:Measurement ;
+    gb:construct "Sleep"@en ; gb:measureKind gbc:measure-parent-report .
 """
 
 

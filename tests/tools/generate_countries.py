@@ -70,6 +70,7 @@ def turtle() -> str:
             f"\ngbc:place-{key} a skos:Concept ;\n"
             "    skos:inScheme gbc:place ;\n"
             f"    skos:prefLabel {_literal(name)}@en ;\n"
+            f"    skos:definition {_literal(name + ', a nation of the United Kingdom.')}@en ;\n"
             "    skos:broader euc:GBR ;\n"
             f"    skos:exactMatch wd:{item} ;\n"
             "    rdfs:isDefinedBy <https://w3id.org/guidebook-kg/ontology> .\n"
