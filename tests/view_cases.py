@@ -31,8 +31,15 @@ EXPECTED = {
     "unproven-club": "NL2",
     "no-effect-mentoring": "NE",
     "mixed-home-visiting": "3*",
+    "dated-assessments": "3+*",
 }
-EXPECTED_DISAGREEING = {"claimed-replication": ("4", "3+"), "unflagged-mixed": ("3", "3*")}
+# Fixtures whose record cannot decide the rating: the rating they state.
+EXPECTED_OPEN = {"unrated-studies": "4+"}
+EXPECTED_DISAGREEING = {
+    "claimed-replication": ("4", "3+"),
+    "unflagged-mixed": ("3", "3*"),
+    "plus-from-no-effect": ("3+", "3"),
+}
 
 # (view, parameters): every view at least once, each parameter at least once.
 CASES: list[tuple[str, dict[str, str]]] = [
