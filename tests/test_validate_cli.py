@@ -440,8 +440,8 @@ def test_paths_may_be_folders(run: Run) -> None:
     result = run("validate", str(FIXTURES / "programmes-disagreeing"), project=REPO)
 
     assert result.exit_code == 1
-    assert result.stdout.count("gbsh:RatingAgreesWithEvidence") == 2
-    assert result.stdout.splitlines()[-1].endswith("in 2 programmes")
+    assert result.stdout.count("gbsh:RatingAgreesWithEvidence") == 3
+    assert result.stdout.splitlines()[-1].endswith("in 3 programmes")
 
 
 # ----------------------------------------------------------------------------- fixtures, hygiene
@@ -472,6 +472,7 @@ def test_the_disagreeing_fixtures_break_the_rules_they_are_about() -> None:
     assert violations == {
         ("claimed-replication", "RatingAgreesWithEvidence"),
         ("unflagged-mixed", "RatingAgreesWithEvidence"),
+        ("plus-from-no-effect", "RatingAgreesWithEvidence"),
     }
 
 
