@@ -101,6 +101,7 @@ GB = Vocabulary(
         "country",
         "criterion",
         "criterionResult",
+        "currentAssessment",
         "daysPerUnit",
         "deliveryActivity",
         "deliveryModel",

@@ -342,7 +342,8 @@ def page_model(triples: Iterable[ox.Triple], programme: str) -> dict[str, Any]:
     assessments = sorted(
         g.objects(p, GB.hasAssessment), key=lambda a: (_assessment_date(g, a), str(a))
     )
-    assessment = assessments[-1] if assessments else None
+    # the current one, as the derivation names it
+    assessment = g.one(p, GB.currentAssessment) or (assessments[-1] if assessments else None)
     rating = g.one(assessment, GB.evidenceRating) if assessment else None
     level = g.one(rating, GB.evidenceLevel) if rating else None
     cost = g.one(assessment, GB.costRating) if assessment else None
