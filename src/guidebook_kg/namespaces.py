@@ -485,7 +485,9 @@ DCTERMS = Vocabulary(
 )
 FOAF = Vocabulary(PREFIXES["foaf"], ["name", "mbox"])
 # Read by the programme page (render.py).
-SCHEMA = Vocabulary(PREFIXES["schema"], ["affiliation", "url"])
+SCHEMA = Vocabulary(
+    PREFIXES["schema"], ["affiliation", "currency", "maxValue", "minValue", "url"]
+)
 PROV = Vocabulary(PREFIXES["prov"], ["wasDerivedFrom"])
 VANN = Vocabulary(PREFIXES["vann"], ["preferredNamespacePrefix", "preferredNamespaceUri"])
 XSD = Vocabulary(
