@@ -91,7 +91,9 @@ def test_the_shipped_graph_conforms_with_a_one_line_summary(run: Run) -> None:
     result = run("validate", project=REPO)
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == "0 violations, 0 warnings in 1 programme checked\n"
+    # the real records are incomplete: what each lacks is reported as Info, nothing more
+    assert result.stdout.splitlines()[-1].startswith("0 violations, 0 warnings, ")
+    assert "gbsh:RatingDerivable" in result.stdout
     assert result.stderr == ""
 
 
@@ -204,7 +206,9 @@ def test_turtle_report_of_a_conforming_graph(run: Run) -> None:
     graph = rdflib.Graph().parse(data=result.stdout, format="turtle")
     (report,) = graph.subjects(rdflib.RDF.type, SH.ValidationReport)
     assert graph.value(report, SH.conforms).toPython() is True
-    assert not list(graph.objects(report, SH.result))
+    assert {graph.value(r, SH.resultSeverity) for r in graph.objects(report, SH.result)} == {
+        SH.Info
+    }
 
 
 # ----------------------------------------------------------------------------- exit codes

@@ -986,6 +986,12 @@ def _rating_not_recorded(b: Built, ctx: dict[str, str]) -> Expected:
     return [(b.assessment, gb.derivationGap)]
 
 
+def _follow_up_without_unit(b: Built, ctx: dict[str, str]) -> Expected:
+    finding = _a_finding(b)
+    b.doc.add(finding, gb.followUpValue, "18")
+    return [(finding, gb.followUpValue)]
+
+
 def _impact_contradicts_findings(b: Built, ctx: dict[str, str]) -> Expected:
     # A study rated NL2 with a positive finding: saying it had no impact on balance
     # contradicts the finding, and (rated NL2) changes no criterion of the rating.
@@ -1177,6 +1183,8 @@ ERROR_KINDS: tuple[ErrorKind, ...] = (
               _WITH_OTHER_STUDIES, "nonrigorous-3", _design_not_rigorous),
     ErrorKind("rating-not-derivable", "a rigorous study whose rating is not recorded (info)",
               frozenset({"3", "3+", "4", "4+"}), None, _rating_not_recorded),
+    ErrorKind("follow-up-without-unit", "a finding's follow-up without its time unit",
+              _ALL, None, _follow_up_without_unit),
     ErrorKind("impact-contradicts-findings",
               "a study said to have no child impact beside its positive finding (warning)",
               _POSITIVE - {"NL2"}, "nl2-pre-post", _impact_contradicts_findings),
