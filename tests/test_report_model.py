@@ -28,9 +28,11 @@ GB = "https://w3id.org/guidebook-kg/ontology#"
 GBSH = "https://w3id.org/guidebook-kg/shapes#"
 ADVISORY = "https://example.org/severity/Advisory"
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+IPP = ("--focus", "infant-parent-psychotherapy")
 
-# Two extra rules about the shipped programme: an advisory one (a custom severity) that
-# every programme breaks, and a warning whose path is an inverse path.
+# Two extra rules every programme breaks: an advisory one (a custom severity), and a
+# warning whose path is an inverse path (a programme with an assessment). The tests look
+# at one programme, IPP, through --focus.
 EXTRA_SHAPES = f"""\
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix gb: <{GB}> .
@@ -42,9 +44,9 @@ gbsh:ProgrammeHasAWebsite a sh:NodeShape ;
                   sh:message "Advisory: give the programme a website."@en ] .
 gbsh:AssessedBySeveralAssessments a sh:NodeShape ;
     sh:targetClass gb:Programme ;
-    sh:property [ sh:path [ sh:inversePath gb:assesses ] ; sh:minCount 2 ;
+    sh:property [ sh:path [ sh:inversePath gb:assesses ] ; sh:maxCount 0 ;
                   sh:severity sh:Warning ;
-                  sh:message "Warning: fewer than two assessments."@en ] .
+                  sh:message "Warning: the programme has an assessment."@en ] .
 """
 
 
@@ -66,17 +68,17 @@ def test_a_custom_severity_fails_validation_like_a_violation(run: Run, project: 
 @pytest.mark.parametrize("engine", ["fast", "pyshacl"])
 def test_text_names_the_custom_severity_and_the_inverse_path(
         run: Run, project: Path, engine: str) -> None:
-    result = run("validate", "--engine", engine, "--fail-on", "none", project=project)
+    result = run("validate", "--engine", engine, "--fail-on", "none", *IPP, project=project)
 
     lines = result.stdout.splitlines()
     assert any(line.startswith("  Advisory  _:") for line in lines), result.stdout
     assert any("path ^gb:assesses" in line for line in lines), result.stdout
-    assert lines[-1] == ("0 violations, 1 warning, 1 result of severity Advisory "
-                         "in 1 programme")
+    assert lines[-1].startswith("0 violations, ")
+    assert lines[-1].endswith(", 1 result of severity Advisory in 1 programme")
 
 
 def test_json_gives_the_severity_iri_and_the_path(run: Run, project: Path) -> None:
-    result = run("validate", "--format", "json", "--fail-on", "none", project=project)
+    result = run("validate", "--format", "json", "--fail-on", "none", *IPP, project=project)
 
     document = json.loads(result.stdout)
     assert document["conforms"] is False
@@ -84,22 +86,22 @@ def test_json_gives_the_severity_iri_and_the_path(run: Run, project: Path) -> No
     (advisory,) = [r for r in document["results"] if r["resultSeverity"] == f"<{ADVISORY}>"]
     assert advisory["severity"] == "Advisory"
     assert advisory["path"] == f"<{GB}websiteNeverStated>"
-    (warning,) = [r for r in document["results"] if r["severity"] == "Warning"]
-    assert warning["path"] == f"^<{GB}assesses>"
+    (warning,) = [r for r in document["results"] if r["path"] == f"^<{GB}assesses>"]
+    assert warning["severity"] == "Warning"
 
 
 def test_turtle_writes_the_severity_and_the_path_as_shacl_does(run: Run, project: Path) -> None:
-    result = run("validate", "--format", "turtle", "--fail-on", "none", project=project)
+    result = run("validate", "--format", "turtle", "--fail-on", "none", *IPP, project=project)
 
     graph = rdflib.Graph().parse(data=result.stdout, format="turtle")
     (report,) = graph.subjects(rdflib.RDF.type, SH.ValidationReport)
     assert graph.value(report, SH.conforms).toPython() is False
     severities = {graph.value(r, SH.resultSeverity) for r in graph.objects(report, SH.result)}
-    assert severities == {rdflib.URIRef(ADVISORY), SH.Warning}
+    assert rdflib.URIRef(ADVISORY) in severities
     (warning,) = [r for r in graph.objects(report, SH.result)
-                  if graph.value(r, SH.resultSeverity) == SH.Warning]
+                  if isinstance(graph.value(r, SH.resultPath), rdflib.BNode)]
+    assert graph.value(warning, SH.resultSeverity) == SH.Warning
     path = graph.value(warning, SH.resultPath)
-    assert isinstance(path, rdflib.BNode)
     assert graph.value(path, SH.inversePath) == rdflib.URIRef(f"{GB}assesses")
 
 
