@@ -101,6 +101,8 @@ GB = Vocabulary(
         "country",
         "criterion",
         "criterionResult",
+        "currentAssessment",
+        "daysPerUnit",
         "deliveryActivity",
         "deliveryModel",
         "deliveryNote",
@@ -130,7 +132,8 @@ GB = Vocabulary(
         "fidelityInformationAvailable",
         "fidelitySystems",
         "findingsSummary",
-        "followUp",
+        "followUpUnit",
+        "followUpValue",
         "groupUnit",
         "hasAssessment",
         "hasFinding",
@@ -149,7 +152,8 @@ GB = Vocabulary(
         "levelValue",
         "licenceRequired",
         "longTerm",
-        "longTermMinimum",
+        "longTermMinimumUnit",
+        "longTermMinimumValue",
         "maxChildAgeMonths",
         "maxDurationMonths",
         "maxGroupSize",
@@ -398,6 +402,11 @@ GBC = Vocabulary(
         "targeting-selected",
         "targeting-targeted",
         "targeting-universal",
+        "time-unit",
+        "time-unit-days",
+        "time-unit-months",
+        "time-unit-weeks",
+        "time-unit-years",
         "timing",
         "timing-one-year-follow-up",
         "timing-post-test",
@@ -476,7 +485,9 @@ DCTERMS = Vocabulary(
 )
 FOAF = Vocabulary(PREFIXES["foaf"], ["name", "mbox"])
 # Read by the programme page (render.py).
-SCHEMA = Vocabulary(PREFIXES["schema"], ["affiliation", "url"])
+SCHEMA = Vocabulary(
+    PREFIXES["schema"], ["affiliation", "currency", "maxValue", "minValue", "url"]
+)
 PROV = Vocabulary(PREFIXES["prov"], ["wasDerivedFrom"])
 VANN = Vocabulary(PREFIXES["vann"], ["preferredNamespacePrefix", "preferredNamespaceUri"])
 XSD = Vocabulary(

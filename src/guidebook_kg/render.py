@@ -12,7 +12,6 @@ import csv
 import functools
 import io
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -343,7 +342,8 @@ def page_model(triples: Iterable[ox.Triple], programme: str) -> dict[str, Any]:
     assessments = sorted(
         g.objects(p, GB.hasAssessment), key=lambda a: (_assessment_date(g, a), str(a))
     )
-    assessment = assessments[-1] if assessments else None
+    # the current one, as the derivation names it
+    assessment = g.one(p, GB.currentAssessment) or (assessments[-1] if assessments else None)
     rating = g.one(assessment, GB.evidenceRating) if assessment else None
     level = g.one(rating, GB.evidenceLevel) if rating else None
     cost = g.one(assessment, GB.costRating) if assessment else None
@@ -518,64 +518,37 @@ def _money(g: _Graph, amount: Any) -> str:
 
 def _timing(g: _Graph, finding: Any) -> str | None:
     """When a finding was measured, in words: as the source says it, else its timing
-    concept's words, else its follow-up duration."""
+    concept's words, else its follow-up."""
     described = g.text(finding, GB.timingDescription)
     if described:
         return described
     timing = g.one(finding, GB.timing)
     if timing is not None:
         return g.text(timing, SKOS.altLabel) or g.label(timing)
-    follow_up = g.text(finding, GB.followUp)
-    return follow_up_words(follow_up) if follow_up else None
-
-
-_DURATION = re.compile(
-    r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
-)
-
-
-def _duration(text: str) -> tuple[int, int, int, float] | None:
-    """An xsd:duration as (years, months, days, seconds); None if it is not one."""
-    match = _DURATION.match(text)
-    if not match or text in ("P", "PT"):
+    unit = g.one(finding, GB.followUpUnit)
+    value = g.text(finding, GB.followUpValue)
+    if value is None or unit is None:
         return None
-    y, mo, d, h, mi, sec = match.groups()
-    seconds = int(h or 0) * 3600 + int(mi or 0) * 60 + float(sec or 0)
-    return int(y or 0), int(mo or 0), int(d or 0), seconds
+    return follow_up_words(value, g.label(unit))
 
 
-def duration_days(text: str | None) -> float:
-    """An approximate length in days, to order follow-ups (unknown ones last)."""
-    parts = _duration(text) if text else None
-    if parts is None:
-        return float("inf")
-    years, months, days, seconds = parts
-    return years * 365.25 + months * 30.44 + days + seconds / 86400
-
-
-def follow_up_words(duration: str) -> str:
-    """``P10Y`` as "10 years later", ``P18M`` as "18 months later", ``P105D`` as "15 weeks
-    later", ``P0D`` (``PT0S``) as "Immediately after the intervention"; others as they are."""
-    parts = _duration(duration)
-    if parts is None:
-        return duration
-    years, months, days, seconds = parts
-    if not (years or months or days or seconds):
+def follow_up_words(value: str, unit: str) -> str:
+    """A follow-up in words: ``10`` ``Years`` as "10 years later", ``1`` ``Weeks`` as
+    "1 week later", 0 as "Immediately after the intervention"."""
+    amount = number(value) or value
+    if Decimal(amount) == 0:
         return "Immediately after the intervention"
-    words = [
-        f"{amount} {unit}{'s' if amount != 1 else ''}"
-        for amount, unit in ((years, "year"), (months, "month"))
-        if amount
-    ]
-    if days:
-        weeks, rest = divmod(days, 7)
-        words.append(
-            f"{weeks} week{'s' if weeks != 1 else ''}" if not rest
-            else f"{days} day{'s' if days != 1 else ''}"
-        )
-    if seconds and not words:
-        return duration
-    return join(words) + " later"
+    noun = unit.lower()
+    if amount == "1" and noun.endswith("s"):
+        noun = noun[:-1]
+    return f"{amount} {noun} later"
+
+
+def _follow_up_days(g: _Graph, timing: Any) -> float:
+    """A timing concept's follow-up in days, to order timings (unknown ones last)."""
+    value = g.text(timing, GB.followUpValue)
+    days = g.text(g.one(timing, GB.followUpUnit), GB.daysPerUnit)
+    return float(value) * float(days) if value and days else float("inf")
 
 
 def _studies(g: _Graph, p: Any) -> list[Any]:
@@ -590,7 +563,11 @@ def _study_names(g: _Graph, p: Any) -> dict[Any, str]:
     names = {}
     for s in _studies(g, p):
         number_text = g.text(s, GB.studyNumber)
-        names[s] = f"study {number_text}" if number_text else g.label(s)
+        # a study known only by its citation is named by it
+        names[s] = (
+            f"study {number_text}" if number_text
+            else g.text(s, GB.shortCitation) or g.label(s)
+        )
     return names
 
 
@@ -666,11 +643,9 @@ def _study(g: _Graph, s: Any, name: str) -> dict[str, Any]:
             *(
                 g.label(t)
                 for t in sorted(
-                    g.objects(s, GB.timing),
-                    key=lambda t: (duration_days(g.text(t, GB.followUp)), str(t)),
+                    g.objects(s, GB.timing), key=lambda t: (_follow_up_days(g, t), str(t))
                 )
             ),
-            *(follow_up_words(g.text_of(d)) for d in g.objects(s, GB.followUp)),
             *(g.text_of(d) for d in g.objects(s, GB.timingDescription)),
         ],
         "child_impact": g.label(g.one(s, GB.childImpact)) if g.one(s, GB.childImpact) else None,

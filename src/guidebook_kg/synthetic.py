@@ -719,8 +719,9 @@ def build_programme(spec: ProgrammeSpec) -> Built:
         add(s, gb.shortCitation, _lit(citation))
         add(s, gb.design, gbc[f"design-{study.design}"])
         add(s, gb.rigorouslyConducted, _bool(study.rigorous))
-        if study.provider_independent is not None:
-            add(s, gb.independentOfProvider, _bool(study.provider_independent))
+        # Stated for every study (unstated is what real records do; the benchmark wants
+        # ratings the evidence decides).
+        add(s, gb.independentOfProvider, _bool(bool(study.provider_independent)))
         add(s, gb.country, "euc:GBR" if rng.random() < 0.3 else "euc:USA")
         sample = f"<study/{slug}-{k}/sample>"
         sample_nodes.append(sample)
@@ -977,13 +978,26 @@ def _design_not_rigorous(b: Built, ctx: dict[str, str]) -> Expected:
     return [(s, gb.studyRating)]
 
 
-def _no_positive_child_finding(b: Built, ctx: dict[str, str]) -> Expected:
-    k = _study_with(b, "nonrigorous-3")
-    for node in b.findings[k]:
-        b.doc.drop(node)
-    b.doc.remove(b.studies[k], gb.childOutcome)
-    b.doc.remove(b.studies[k], gb.timing)
-    return [(b.studies[k], gb.studyRating)]
+def _rating_not_recorded(b: Built, ctx: dict[str, str]) -> Expected:
+    # A record without the ratings of its rigorous studies: level 3 cannot be checked.
+    for study, spec in zip(b.studies, b.spec.studies, strict=True):
+        if spec.role == "rigorous":
+            b.doc.remove(study, gb.studyRating)
+    return [(b.assessment, gb.derivationGap)]
+
+
+def _follow_up_without_unit(b: Built, ctx: dict[str, str]) -> Expected:
+    finding = _a_finding(b)
+    b.doc.add(finding, gb.followUpValue, "18")
+    return [(finding, gb.followUpValue)]
+
+
+def _impact_contradicts_findings(b: Built, ctx: dict[str, str]) -> Expected:
+    # A study rated NL2 with a positive finding: saying it had no impact on balance
+    # contradicts the finding, and (rated NL2) changes no criterion of the rating.
+    k = _study_with(b, "nl2", "pre-post")
+    b.doc.set(b.studies[k], gb.childImpact, gbc["effect-none"])
+    return [(b.studies[k], gb.childImpact)]
 
 
 def _small_sample(b: Built, ctx: dict[str, str]) -> Expected:
@@ -1081,8 +1095,8 @@ def _measurement_of_other_study(b: Built, ctx: dict[str, str]) -> Expected:
 
 def _mixed_flag_wrong(b: Built, ctx: dict[str, str]) -> Expected:
     b.doc.set(b.assessment, gb.mixedFindings, _bool(not b.spec.mixed))
-    # the notation follows the stated flag, so it disagrees too
-    return [(b.assessment, gb.mixedFindings), (b.assessment, gb.ratingNotation)]
+    # the rating disagrees with the evidence, and the notation with the stated flag
+    return [(b.assessment, gb.evidenceRating), (b.assessment, gb.ratingNotation)]
 
 
 def _subgroup_too_big(b: Built, ctx: dict[str, str]) -> Expected:
@@ -1167,8 +1181,13 @@ ERROR_KINDS: tuple[ErrorKind, ...] = (
     # the evidence standards (shapes/evidence.ttl)
     ErrorKind("design-not-rigorous", "a study rated 3 whose design is not an RCT or QED",
               _WITH_OTHER_STUDIES, "nonrigorous-3", _design_not_rigorous),
-    ErrorKind("no-positive-child-finding", "a study rated 3 without a positive child finding",
-              _WITH_OTHER_STUDIES, "nonrigorous-3", _no_positive_child_finding),
+    ErrorKind("rating-not-derivable", "a rigorous study whose rating is not recorded (info)",
+              frozenset({"3", "3+", "4", "4+"}), None, _rating_not_recorded),
+    ErrorKind("follow-up-without-unit", "a finding's follow-up without its time unit",
+              _ALL, None, _follow_up_without_unit),
+    ErrorKind("impact-contradicts-findings",
+              "a study said to have no child impact beside its positive finding (warning)",
+              _POSITIVE - {"NL2"}, "nl2-pre-post", _impact_contradicts_findings),
     ErrorKind("sample-below-minimum",
               "a study rated 2 whose sample is smaller than the level-2 minimum",
               _WITH_OTHER_STUDIES, "rated-2", _small_sample),
