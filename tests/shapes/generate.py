@@ -82,7 +82,9 @@ CONCEPT_FACTS = frozenset(
         GB.evidenceLevel,
         GB.hasPlus,
         GB.rigorousDesign,
-        GB.followUp,
+        GB.followUpValue,
+        GB.followUpUnit,
+        GB.daysPerUnit,
         GB.independentOfParticipants,
     ]
 )
@@ -326,16 +328,6 @@ def boolean(shape: str, focus: str, path: str) -> Case:
         (ex(focus, path, "Datatype", '"yes"'),),
         Change(add=f"{focus} {path} true ."),
         comment=f"{path} is a boolean",
-    )
-
-
-def duration(shape: str, focus: str, path: str, value: str = "P3M", remove: str = "") -> Case:
-    return Case(
-        shape,
-        Change(add=f'{focus} {path} "{value}" .', remove=remove),
-        (ex(focus, path, "Datatype", f'"{value}"'),),
-        Change(add=f'{focus} {path} "{value}"^^xsd:duration .', remove=remove),
-        comment=f"{path} is an xsd:duration, not a string",
     )
 
 
@@ -872,7 +864,6 @@ CASES: list[Case] = [
         " nothing and which the assessment did not consider: on a considered study any"
         " impact but a positive one changes the rating)",
     ),
-    duration("Study-followUp", SA, "gb:followUp"),
     text("Study-timingDescription", SA, "gb:timingDescription"),
     Case(
         "Sample-sampleSize",
@@ -1046,13 +1037,36 @@ CASES: list[Case] = [
     ),
     Case(
         "Finding-timing",
-        Change(remove='gbc:timing-post-test gb:followUp "P0D"^^xsd:duration .'),
+        Change(remove="gbc:timing-post-test gb:followUpValue 0 ."),
         (ex(F, "gb:timing", "Node", "gbc:timing-post-test"),),
-        exercises=("TimingConcept-followUp",),
-        name="TimingConcept-followUp",
+        exercises=("TimingConcept-followUpValue",),
+        name="TimingConcept-followUpValue",
         comment="a timing concept that does not say how long after the intervention it is",
     ),
-    duration("Finding-followUp", F, "gb:followUp"),
+    Case(
+        "Finding-timing",
+        Change(remove="gbc:timing-post-test gb:followUpUnit gbc:time-unit-months ."),
+        (ex(F, "gb:timing", "Node", "gbc:timing-post-test"),),
+        exercises=("TimingConcept-followUpUnit",),
+        name="TimingConcept-followUpUnit",
+        comment="a timing concept that does not say in what unit its follow-up is",
+    ),
+    Case(
+        "Finding-followUpValue",
+        Change(add=f"{F} gb:followUpValue -3 ; gb:followUpUnit gbc:time-unit-months ."),
+        (ex(F, "gb:followUpValue", "MinInclusive", "-3"),),
+        Change(add=f"{F} gb:followUpValue 3 ; gb:followUpUnit gbc:time-unit-months ."),
+        exercises=DECIMALS,
+        comment="a follow-up cannot come before the intervention ends",
+    ),
+    Case(
+        "Finding-followUpUnit",
+        Change(add=f"{F} gb:followUpValue 3 ; gb:followUpUnit gbc:effect-positive ."),
+        (ex(F, "gb:followUpUnit", "Node", "gbc:effect-positive"),),
+        Change(add=f"{F} gb:followUpValue 3 ; gb:followUpUnit gbc:time-unit-weeks ."),
+        exercises=("TimeUnitConcept", "TimeUnitConcept-scheme"),
+        comment="a follow-up's unit is a time-unit concept (three months: not long-term)",
+    ),
     text("Finding-timingDescription", F, "gb:timingDescription"),
     # ------------------------------------------------------------------ reference
     missing(
@@ -1121,12 +1135,32 @@ CASES: list[Case] = [
         '"20"^^xsd:positiveInteger',
         remove=f"{STANDARD} gb:level2MinimumSampleSize 20 .",
     ),
-    duration(
-        "EvidenceStandard-longTermMinimum",
-        STANDARD,
-        "gb:longTermMinimum",
-        "P1Y",
-        remove=f'{STANDARD} gb:longTermMinimum "P1Y"^^xsd:duration .',
+    Case(
+        "EvidenceStandard-longTermMinimumValue",
+        swap(STANDARD, "gb:longTermMinimumValue", "1", '"one"'),
+        (
+            ex(STANDARD, "gb:longTermMinimumValue", "Or", '"one"'),
+            ex(STANDARD, "gb:longTermMinimumValue", "MinExclusive", '"one"'),
+        ),
+        swap(STANDARD, "gb:longTermMinimumValue", "1", "1.5"),
+        comment="the long-term minimum is a number: a word fails both the datatype and the"
+        " range (and a minimum of 0 or less would make every finding long-term)",
+    ),
+    Case(
+        "EvidenceStandard-longTermMinimumUnit",
+        swap(STANDARD, "gb:longTermMinimumUnit", "gbc:time-unit-years", "gbc:effect-positive"),
+        (ex(STANDARD, "gb:longTermMinimumUnit", "Node", "gbc:effect-positive"),),
+        swap(STANDARD, "gb:longTermMinimumUnit", "gbc:time-unit-years", "gbc:time-unit-days"),
+        comment="the long-term minimum's unit is a time-unit concept (one day: study A's"
+        " post-test finding is still not long-term)",
+    ),
+    Case(
+        "EvidenceStandard-longTermMinimumUnit",
+        Change(remove="gbc:time-unit-years gb:daysPerUnit 365.25 ."),
+        (ex(STANDARD, "gb:longTermMinimumUnit", "Node", "gbc:time-unit-years"),),
+        exercises=("TimeUnitConcept-days",),
+        name="TimeUnitConcept-days",
+        comment="a time unit that does not say how many days it is",
     ),
     # ------------------------------------------------------------------ external rating
     missing("ExternalRating-ratedBy", EXTERNAL, "gb:ratedBy", ORG),
@@ -1219,11 +1253,41 @@ CASES: list[Case] = [
     ),
     # ------------------------------------------------------------------ evidence: programmes
     Case(
+        "FollowUpHasValueAndUnit",
+        Change(add=f"{F} gb:followUpValue 3 ."),
+        sparql(F, "gb:followUpValue", "3"),
+        Change(add=f"{F} gb:followUpValue 3 ; gb:followUpUnit gbc:time-unit-months ."),
+        comment="a follow-up of 3, in no unit",
+    ),
+    Case(
+        "FollowUpHasValueAndUnit",
+        Change(add=f"{F} gb:followUpUnit gbc:time-unit-months ."),
+        sparql(F, "gb:followUpUnit", "gbc:time-unit-months"),
+        name="FollowUpHasValueAndUnit-unit-only",
+        comment="a follow-up in months, of no number",
+    ),
+    Case(
         "FindingBasedOnStudyOfProgramme",
         SECOND_PROGRAMME + Change(add=f"{P} gb:hasFinding <programme/other/finding/1> ."),
         sparql(P, "gb:hasFinding", "<programme/other/finding/1>"),
         SECOND_PROGRAMME,
         comment="a programme shows a finding of another programme's study",
+    ),
+    # ------------------------------------------------------------------ evidence: assessments
+    Case(
+        "AssessmentLinkedBothWays",
+        SECOND_PROGRAMME + Change(add=f"<programme/other> gb:hasAssessment {A} ."),
+        sparql(A, "gb:assesses", "<programme/other>"),
+        SECOND_PROGRAMME,
+        comment="another programme claims this assessment, which does not assess it",
+    ),
+    Case(
+        "ConsideredStudyEvaluatesProgramme",
+        SECOND_PROGRAMME + Change(add=f"{A} gb:considersStudy <study/other> ."),
+        sparql(A, "gb:considersStudy", "<study/other>"),
+        SECOND_PROGRAMME,
+        comment="a warning: the assessment considers a study of another programme (one that"
+        " found nothing, so the rating it supports is unchanged)",
     ),
     # ------------------------------------------------------------------ ratings: the evidence
     Case(
