@@ -94,7 +94,7 @@ def test_removing_study_2_breaks_the_3_plus_rating(run: Run, tmp_path: Path) -> 
     assert rating in violations(found)
     (disagreement,) = [r for r in found if r["shape"] == "gbsh:RatingAgreesWithEvidence"]
     # study 1 alone was not rigorously conducted: level 3 and its plus are gone, 2+ remains
-    assert "allow 2+" in disagreement["message"]
+    assert "support 2+" in disagreement["message"]
     assert "Level 3: a rigorous RCT or QED" in disagreement["message"]
     # The findings of study 2 now point at nothing: each is reported where it is.
     dangling = {r["focusNode"] for r in found if r["shape"] == "gbsh:Finding-basedOnStudy"}
@@ -122,7 +122,7 @@ def test_claiming_level_4_names_the_missing_condition(run: Run, tmp_path: Path) 
     # is the condition that is missing, and the message says so.
     (disagreement,) = found
     message = disagreement["message"]
-    assert "states 4, but the studies it considered allow 3+" in message
+    assert "states 4, but the studies it considered support 3+" in message
     assert "Level 4: replicated in another rigorously conducted study" in message
     assert "long-term" not in message
     assert "independent of participants" not in message

@@ -155,7 +155,7 @@ class _EngineName(click.ParamType[str]):
               help="Only results about one programme (slug or IRI: every resource of its "
               "file) or one resource.")
 @click.option("--shape", metavar="NAME",
-              help="Only results of one shape, e.g. Level3Supported or gbsh:Study-design.")
+              help="Only results of one shape, e.g. RatingAgreesWithEvidence or gbsh:Study-design.")
 @click.option("--engine", type=_EngineName(), default="fast", show_default=True,
               help="Validation engine: fast (whole-graph, same results) or pyshacl "
               "(the reference).")
@@ -181,7 +181,7 @@ def validate_command(
         guidebook validate
         guidebook validate data/programmes/new-programme.ttl --fail-on warning
         guidebook validate --focus infant-parent-psychotherapy --format json
-        guidebook validate --shape Level3Supported
+        guidebook validate --shape RatingAgreesWithEvidence
     """
     from guidebook_kg import validate as validating
 

@@ -153,7 +153,7 @@ def validate(
 
     ``focus`` narrows the report to one node: a programme slug or IRI means every resource
     described in that programme's file. ``shape`` narrows it to one shape, named by its
-    local name (``Level3Supported``), ``gbsh:`` name or IRI. Raises :class:`UsageError`
+    local name (``RatingAgreesWithEvidence``), ``gbsh:`` name or IRI. Raises :class:`UsageError`
     for an unknown engine and :class:`InputError` for unknown focus or shape names and
     unusable shapes.
     """
@@ -288,7 +288,7 @@ def resolve_shape(shapes: ox.Store, name: str) -> frozenset[str]:
             f"--shape {name}: no such shape",
             hint=f"did you mean {', '.join(close)}?"
             if close
-            else "shape names are the local names in shapes/*.ttl, e.g. Level3Supported",
+            else "shape names are the local names in shapes/*.ttl, e.g. RatingAgreesWithEvidence",
         )
     selected = {iri}
     selected |= {o.value for o in _objects(shapes, iri, SH + "property")}
