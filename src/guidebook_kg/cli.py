@@ -289,6 +289,22 @@ def _progress(message: str) -> None:
     type=click.IntRange(min=1),
     help="SPARQL worker processes (each holds a copy of the data).",
 )
+@click.option(
+    "--queue",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Most SPARQL queries that may wait for a worker; more are answered 503 with "
+    "Retry-After. Time spent waiting counts toward --timeout.",
+)
+@click.option(
+    "--allow-service",
+    "allowed_services",
+    multiple=True,
+    metavar="URL",
+    help="Let queries call this SPARQL endpoint with SERVICE. Federation is refused "
+    "(400) by default, since the server would make the requests. Repeatable.",
+)
 @click.option("--release-date", metavar="YYYY-MM-DD", help="As for `guidebook build`.")
 @pass_app
 def serve_command(
@@ -300,6 +316,8 @@ def serve_command(
     query_timeout: float,
     row_cap: int,
     workers: int,
+    queue: int,
+    allowed_services: tuple[str, ...],
     release_date: str | None,
 ) -> None:
     """Serve the knowledge graph over HTTP: SPARQL, dereferenceable IRIs, dumps, views.
@@ -317,7 +335,13 @@ def serve_command(
     """
     from guidebook_kg import server
 
-    settings = server.Settings(query_timeout=query_timeout, row_cap=row_cap, workers=workers)
+    settings = server.Settings(
+        query_timeout=query_timeout,
+        row_cap=row_cap,
+        workers=workers,
+        queue=queue,
+        allowed_services=allowed_services,
+    )
     if base is not None:
         settings.base = base
     server.run(
@@ -378,11 +402,19 @@ def queries_command(app: AppContext) -> None:
               help="Run on this remote SPARQL 1.1 endpoint instead of the local files. It "
               "must query the union of its graphs as its default graph.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for the endpoint.")
+              help="Seconds the query may run (locally, or waiting for the endpoint).")
+@click.option("--allow-service", "allowed_services", multiple=True, metavar="URL",
+              help="Let local queries call this SPARQL endpoint with SERVICE (refused by "
+              "default). Repeatable.")
 @pass_app
 def query_command(app: AppContext, name: str, pairs: tuple[str, ...], fmt: str,
-                  endpoint: str | None, timeout: float) -> None:
+                  endpoint: str | None, timeout: float,
+                  allowed_services: tuple[str, ...]) -> None:
     """Run a saved view (or a .rq file) and print its results.
+
+    A .rq file needs no '#+' header: its columns are the query's own. Local queries that
+    call other endpoints (SERVICE) are refused unless --allow-service lists them. Exit
+    status 3 for a query that does not parse, is refused or runs out of --timeout.
 
     \b
     Examples:
@@ -390,8 +422,10 @@ def query_command(app: AppContext, name: str, pairs: tuple[str, ...], fmt: str,
         guidebook query child-outcomes --param programme=infant-parent-psychotherapy
         guidebook query programme-search -p age_group=Infants -p min_level=3 --format csv
         guidebook query studies --endpoint http://localhost:7878/query --format json
+        guidebook query my-question.rq --timeout 10
     """
     from guidebook_kg import render, views
+    from guidebook_kg.querytext import Federation
 
     view = views.find_view(app.project, name)
     catalogue = views.load_views(app.project)
@@ -402,7 +436,9 @@ def query_command(app: AppContext, name: str, pairs: tuple[str, ...], fmt: str,
 
         engine = remote.Endpoint(endpoint, timeout=timeout)
     else:
-        engine = views.LocalEngine(app.store)
+        engine = views.LocalEngine(
+            app.store, federation=Federation.allowing(allowed_services), timeout=timeout
+        )
     if view.form == "select":
         text = render.render_table(views.run_on(engine, view, params, catalogue), fmt)
     else:

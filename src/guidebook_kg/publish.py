@@ -23,6 +23,7 @@ Layout of the output folder (paths are also the site's URL paths under ``base``)
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gzip
 import hashlib
 import io
@@ -147,11 +148,8 @@ def build(
     """Validate, check the ratings, and write the whole site into ``out`` atomically."""
     if not base.endswith("/"):
         raise UsageError(f"--base {base}: the base IRI must end with '/'")
-    if release_date is not None and not _DATE.match(release_date):
-        raise UsageError(
-            f"--release-date {release_date}: not a date",
-            hint="use YYYY-MM-DD (or YYYY-MM, YYYY)",
-        )
+    if release_date is not None:
+        check_release_date(release_date)
     out = Path(out)
     _check_replaceable(out)
     parent = out.resolve().parent
@@ -179,6 +177,22 @@ def build(
             shutil.rmtree(staging)
     result.out = out
     return result
+
+
+def check_release_date(text: str) -> None:
+    """Refuse a ``--release-date`` that is not a real date (YYYY-MM-DD, YYYY-MM or YYYY)."""
+    real = bool(_DATE.match(text))
+    if real:
+        parts = [int(p) for p in text.split("-")]
+        try:
+            datetime.date(parts[0], *[*parts[1:], 1, 1][:2])
+        except ValueError:
+            real = False
+    if not real:
+        raise UsageError(
+            f"--release-date {text}: not a date",
+            hint="use YYYY-MM-DD (or YYYY-MM, YYYY), e.g. 2026-12-01",
+        )
 
 
 def _check_replaceable(out: Path) -> None:
