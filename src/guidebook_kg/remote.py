@@ -72,9 +72,18 @@ class Endpoint:
                 response.response.close()
         except SPARQLWrapperException as err:
             status = _STATUS_OF.get(type(err).__name__)
-            raise self._error(f"HTTP {status}" if status else "error", _first_line(err)) from None
+            answered, said = _store_message(err)
+            label = f"HTTP {status}" if status else "error"
+            if not answered or status == 404:
+                raise self._error(label, said) from None
+            raise self._error(label, f"the store says: {said}", hint=_ANSWERED) from None
         except urllib.error.HTTPError as err:
-            raise self._error(f"HTTP {err.code}", err.reason) from None
+            detail = _http_detail(err)
+            if detail and err.code != 404:
+                raise self._error(
+                    f"HTTP {err.code}", f"the store says: {detail}", hint=_ANSWERED
+                ) from None
+            raise self._error(f"HTTP {err.code}", detail or err.reason) from None
         except urllib.error.URLError as err:
             raise self._error("unreachable", err.reason) from None
         except TimeoutError:
@@ -82,11 +91,12 @@ class Endpoint:
         except (ConnectionError, OSError) as err:
             raise self._error("unreachable", err) from None
 
-    def _error(self, status: str, detail: object) -> EndpointError:
+    def _error(self, status: str, detail: object, *, hint: str | None = None) -> EndpointError:
         text = str(detail).strip() or "no details"
         return EndpointError(
             f"SPARQL endpoint {self.url}: {status}: {text}",
-            hint="check the URL (e.g. http://host:7878/query) and that the server is running",
+            hint=hint
+            or "check the URL (e.g. http://host:7878/query) and that the server is running",
         )
 
     def select(self, query: str) -> Table:
@@ -100,7 +110,7 @@ class Endpoint:
                 for binding in document["results"]["bindings"]
             ]
         except (ValueError, KeyError, TypeError) as err:
-            raise self._error("bad answer", f"not SPARQL results JSON ({err})") from None
+            raise self._bad_answer(body, f"not SPARQL results JSON ({err})") from None
         return Table(columns, rows)
 
     def construct(self, query: str) -> list[ox.Triple]:
@@ -109,19 +119,36 @@ class Endpoint:
         try:
             return list(dict.fromkeys(ox.parse(body, format=ox.RdfFormat.TURTLE)))
         except SyntaxError as err:
-            raise self._error("bad answer", f"not Turtle ({err.msg})") from None
+            raise self._bad_answer(body, f"not Turtle ({err.msg})") from None
+
+    def _bad_answer(self, body: bytes, reason: str) -> EndpointError:
+        # A store that fails while it streams its answer (Oxigraph) writes the error into
+        # the body after a good start: that text is what says what went wrong.
+        tail = " ".join(body[-300:].decode("utf-8", "replace").split())
+        return self._error(
+            "bad answer", f"{reason}; the answer ends: {tail}", hint=_ANSWERED
+        )
 
 
-def _first_line(err: Exception) -> str:
-    # SPARQLWrapper's message is its own explanation, then "Response:" and the server's
-    # answer, which is what tells the user what went wrong.
-    text = str(getattr(err, "msg", "") or err)
-    explanation, _, answer = text.partition("Response:")
+# The hint when the store answered and said what went wrong: the URL is fine.
+_ANSWERED = "the endpoint answered: its own message says what went wrong"
+
+
+def _store_message(err: Exception) -> tuple[bool, str]:
+    """(whether the store sent a message, the message or SPARQLWrapper's explanation).
+
+    SPARQLWrapper's text is its own explanation, then "Response:" and the server's
+    answer, which is what tells the user what went wrong.
+    """
+    explanation, _, answer = str(err).partition("Response:")
     answer = answer.strip()
     if answer.startswith(("b'", 'b"')):
         answer = answer[2:-1].encode().decode("unicode_escape", errors="replace")
-    chosen = answer or explanation
-    return " ".join(line.strip() for line in chosen.splitlines() if line.strip())[:300]
+    answer = " ".join(answer.split())[:300]
+    if answer:
+        return True, answer
+    explanation = explanation.split(":", 1)[-1] if ":" in explanation else explanation
+    return False, " ".join(explanation.split())[:300]
 
 
 def _term(binding: Mapping[str, Any] | None) -> Term | None:

@@ -150,21 +150,25 @@ def load_views(project: Project) -> dict[str, View]:
     return {view.name: view for view in map(load_view, project.query_files())}
 
 
-def load_view(path: Path) -> View:
-    """Read one ``.rq`` file and its header; a bad header is an :class:`InputError`."""
+def load_view(path: Path, *, needs_header: bool = True) -> View:
+    """Read one ``.rq`` file and its header; a bad header is an :class:`InputError`.
+
+    With ``needs_header=False`` a plain SPARQL file (no ``#+`` lines) is accepted too: it takes
+    no parameters and its columns are those of its results.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{where(path)}: no such query file") from None
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{where(path)}: cannot read: {err}") from None
-    return parse_view(path.stem, text, path)
+    return parse_view(path.stem, text, path, needs_header=needs_header)
 
 
 def find_view(project: Project, name: str) -> View:
-    """A view by name, or a ``.rq`` file by path."""
+    """A view by name, or a ``.rq`` file by path (which needs no header)."""
     if name.endswith(".rq") or "/" in name or "\\" in name:
-        return load_view(Path(name))
+        return load_view(Path(name), needs_header=False)
     catalogue = load_views(project)
     if name in catalogue:
         return catalogue[name]
@@ -174,13 +178,20 @@ def find_view(project: Project, name: str) -> View:
     )
 
 
-def parse_view(name: str, text: str, path: Path) -> View:
-    """Parse a view's header and check it against its query text."""
+def parse_view(name: str, text: str, path: Path, *, needs_header: bool = True) -> View:
+    """Parse a view's header and check it against its query text (see :func:`load_view`
+    for ``needs_header``)."""
     header_lines: list[str] = []
     for line in text.splitlines():
         if not line.startswith(HEADER):
             break
         header_lines.append(line[len(HEADER) :])
+    if not header_lines and not needs_header:
+        try:
+            form = query_form(text)
+        except InputError as err:
+            raise InputError(f"{where(path)}: {err}") from None
+        return View(name=name, path=path, text=text, summary=path.name, form=form)
     if not header_lines:
         raise InputError(
             f"{where(path, 1)}: view {name!r} has no '#+' header",
@@ -711,6 +722,8 @@ def _catalogue(view: View, catalogue: Catalogue | None) -> Catalogue:
 
 def _in_header_order(view: View, table: Table) -> Table:
     wanted = view.column_names
+    if not view.columns:  # a plain .rq file: the query's own columns
+        return table
     missing = [c for c in wanted if c not in table.columns]
     if missing:
         raise InputError(
