@@ -158,6 +158,9 @@ class _EngineName(click.ParamType[str]):
 @click.option("--engine", type=_EngineName(), default="fast", show_default=True,
               help="Validation engine: fast (whole-graph, same results) or pyshacl "
               "(the reference).")
+@click.option("--limit", type=click.IntRange(min=0), default=0, show_default=True,
+              help="List at most this many results in the text report (0: all); the "
+              "counts per rule at its top cover every result.")
 @pass_app
 def validate_command(
     app: AppContext,
@@ -167,6 +170,7 @@ def validate_command(
     focus: str | None,
     shape: str | None,
     engine: str,
+    limit: int,
 ) -> None:
     """Check the graph against the shapes: structure and evidence standards.
 
@@ -181,12 +185,13 @@ def validate_command(
         guidebook validate data/programmes/new-programme.ttl --fail-on warning
         guidebook validate --focus infant-parent-psychotherapy --format json
         guidebook validate --shape Level3Supported
+        guidebook validate --limit 20
     """
     from guidebook_kg import validate as validating
 
     data = validating.load_paths(app.project, [*paths, *app.extra]) if paths else app.store
     report = validating.validate(data, app.project, engine=engine, focus=focus, shape=shape)
-    click.echo(validating.render(report, fmt), nl=False)
+    click.echo(validating.render(report, fmt, limit=limit or None), nl=False)
     validating.verdict(report, fail_on)
 
 

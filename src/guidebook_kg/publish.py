@@ -55,6 +55,8 @@ from guidebook_kg.project import Project
 Progress = Callable[[str], None]
 
 DUMP_STEM = "guidebook"
+# Results a refused build lists (its counts cover them all; `guidebook validate` lists all).
+REPORT_LIMIT = 100
 VIEWS_FOLDER = "views"
 CONTEXT_FILE = "context.jsonld"
 
@@ -115,7 +117,7 @@ def check(
         raise BuildRefused(
             f"the data does not conform to the shapes ({validate.summary(report)}); "
             "nothing was written",
-            validate.render_text(report),
+            validate.render_text(report, limit=REPORT_LIMIT),
             hint="fix the data, then build again; `guidebook validate` shows the same report",
         )
     progress("Checking every rating against the evidence")
