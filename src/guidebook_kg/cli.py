@@ -505,10 +505,9 @@ def page_command(app: AppContext, programme: str, fmt: str, output: Path | None)
     if output is None:
         click.echo(text, nl=False)
         return
-    from guidebook_kg.fsutil import atomic_write
+    from guidebook_kg.fsutil import write_output
 
-    with atomic_write(output) as handle:
-        handle.write(text.encode("utf-8"))
+    write_output(output, lambda handle: handle.write(text.encode("utf-8")))
 
 
 @main.command("push")

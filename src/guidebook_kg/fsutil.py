@@ -6,9 +6,11 @@ import contextlib
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from guidebook_kg.errors import InputError, where
 
 
 @contextlib.contextmanager
@@ -37,6 +39,26 @@ def atomic_write(path: Path) -> Iterator[BinaryIO]:
             os.unlink(tmp)
         raise
     _fsync_directory(directory)
+
+
+def write_output(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a command's output file atomically (see :func:`atomic_write`); a path that
+    cannot be a file, or a write that fails (a full disk, no permission), is an
+    :class:`InputError` and leaves any earlier file as it was."""
+    path = Path(path)
+    if str(path) in ("", ".") or path.name in ("", ".", "..") or path.is_dir():
+        raise InputError(
+            f"--output {str(path)!r}: not a file name",
+            hint="give the path of the file to write, e.g. -o page.html",
+        )
+    try:
+        with atomic_write(path) as handle:
+            write(handle)
+    except OSError as err:
+        raise InputError(
+            f"{where(path)}: cannot write: {err.strerror or err}",
+            hint="check that the folder exists and is writable and the disk is not full",
+        ) from None
 
 
 def _create_temp(directory: Path, name: str) -> tuple[int, Path]:

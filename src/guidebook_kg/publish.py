@@ -49,7 +49,7 @@ from guidebook_kg.linkeddata import (
     serialize,
 )
 from guidebook_kg.namespaces import DCTERMS, GB, ID, ONTOLOGY, RDF, XSD, programme_slug
-from guidebook_kg.prefixes import BASE, PREFIXES
+from guidebook_kg.prefixes import BASE, ONTOLOGY_GRAPH, PREFIXES
 from guidebook_kg.project import Project
 
 Progress = Callable[[str], None]
@@ -162,6 +162,7 @@ def build(
     from guidebook_kg import views
 
     catalogue = views.load_views(project)
+    _check_ontology(project, store)
     check(project, store, progress, catalogue)
     staging = parent / f".{out.name}.building-{secrets.token_hex(4)}"
     try:
@@ -179,6 +180,20 @@ def build(
             shutil.rmtree(staging)
     result.out = out
     return result
+
+
+def _check_ontology(project: Project, store: ox.Store) -> None:
+    # The site publishes the ontology (its page, its IRI); without its declaration the
+    # build would go out without it.
+    declared = store.quads_for_pattern(
+        ox.NamedNode(ONTOLOGY), ox.NamedNode(RDF.type), None, ox.NamedNode(ONTOLOGY_GRAPH)
+    )
+    if next(iter(declared), None) is None:
+        raise InputError(
+            f"{where(project.ontology_dir)}: no ontology file declares the ontology "
+            f"<{ONTOLOGY}>, so the site would go out without it",
+            hint="restore ontology/guidebook.ttl",
+        )
 
 
 def check_release_date(text: str) -> None:

@@ -27,7 +27,7 @@ from guidebook_kg import store as store_module
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
 from guidebook_kg.namespaces import GB, programme_slug
 from guidebook_kg.prefixes import PREFIXES, PROGRAMME_GRAPH_BASE
-from guidebook_kg.project import Project
+from guidebook_kg.project import Project, rdf_files
 from guidebook_kg.report import SH, Severity, ValidationReport, ValidationResult
 
 if TYPE_CHECKING:
@@ -181,11 +181,7 @@ def load_paths(project: Project, paths: Sequence[Path]) -> ox.Store:
 def _expand(paths: Sequence[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in store_module.FORMATS_BY_EXTENSION
-            )
+            found = rdf_files(path, store_module.FORMATS_BY_EXTENSION)
             if not found:
                 raise InputError(f"{where(path)}: no RDF files in this folder")
             yield from found
