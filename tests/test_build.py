@@ -186,7 +186,8 @@ def test_a_file_someone_put_in_the_build_is_not_deleted(tmp_path: Path) -> None:
     refused = build(out)
 
     assert refused.exit_code == 2, refused.output
-    assert "notes.txt" in refused.stderr and "would delete" in refused.stderr
+    assert "notes.txt" in refused.stderr
+    assert "would delete" in refused.stderr
     assert files_of(out) == before
     (out / "notes.txt").unlink()
     assert build(out).exit_code == 0

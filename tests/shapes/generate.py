@@ -147,6 +147,11 @@ def claim(rating: str, level: str, plus: str, notation: str) -> tuple[str, str]:
     )
 
 
+# The ontology's own declaration: a graph with it gets the declarations of the gb: terms it
+# uses copied from ontology/ (as a project's data is validated with its ontology).
+ONTOLOGY = "https://w3id.org/guidebook-kg/ontology"
+ONTOLOGY_DECLARED = f"<{ONTOLOGY}> a <http://www.w3.org/2002/07/owl#Ontology> ."
+
 UNMET_BASE = f"{A} gb:unmetCriterion gbc:criterion-replicated , gbc:criterion-long-term ."
 
 
@@ -1396,6 +1401,18 @@ CASES: list[Case] = [
         name="UnmetCriterionIsUnmet-mixed",
         comment="mixed findings listed as an unmet criterion while the findings are mixed",
     ),
+    # --- vocabulary.ttl: with the ontology in the graph, its terms are copied in (build).
+    Case(
+        "OwnTermDeclared",
+        Change(add=f"""{ONTOLOGY_DECLARED}
+            {SA} a gb:Studdy ; gb:colour "red" ."""),
+        (
+            ex(SA, "rdf:type", "SPARQL", "gb:Studdy"),
+            ex(SA, "gb:colour", "SPARQL", "gb:colour"),
+        ),
+        Change(add=ONTOLOGY_DECLARED),
+        comment="a misspelt class and an unknown property of the gb: namespace",
+    ),
 ]
 
 
@@ -1428,6 +1445,7 @@ def build(change: Change, vocabulary: rdflib.Graph) -> rdflib.Graph:
             later.append(triple)
     graph += _parse(change.add)
     _copy_concepts(graph, vocabulary)
+    _copy_declarations(graph, vocabulary)
     for triple in later:
         if triple not in graph:
             raise SystemExit(f"cannot remove {triple}: it is not in the graph")
@@ -1453,6 +1471,16 @@ def _copy_concepts(graph: rdflib.Graph, vocabulary: rdflib.Graph) -> None:
                 if p in CONCEPT_FACTS:
                     graph.add((concept, p, o))
         done |= mentioned
+
+
+def _copy_declarations(graph: rdflib.Graph, vocabulary: rdflib.Graph) -> None:
+    ontology = rdflib.URIRef(ONTOLOGY)
+    if (ontology, RDF.type, None) not in graph:
+        return
+    used = {node for triple in graph for node in triple if str(node).startswith(str(GB))}
+    for node in used:
+        for kind in vocabulary.objects(node, RDF.type):
+            graph.add((node, RDF.type, kind))
 
 
 def shape_files() -> dict[str, Path]:
