@@ -60,9 +60,18 @@ def loopback_process(
     name: str,
     timeout: float,
     stop: signal.Signals = signal.SIGTERM,
+    log: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a server process, wait until ``probe`` answers 200, and stop it afterwards."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    """Start a server process, wait until ``probe`` answers 200, and stop it afterwards.
+
+    With ``log``, the process's standard error goes to that file (read it after the
+    process stopped); otherwise to a pipe that is read only if the start fails.
+    """
+    if log is not None:
+        with log.open("wb") as sink:
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=sink)
+    else:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait_until_up(probe, process, name, timeout)
         yield process

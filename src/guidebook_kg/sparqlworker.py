@@ -378,8 +378,8 @@ class QueryPool:
     for a free worker counts, so no client waits longer than that for an answer or an
     error. At most ``queue`` queries wait at once; more are turned away at once (503
     with ``Retry-After``). Free workers go to waiting clients in turn (round robin by
-    client address), so one client's many slow queries cannot keep another client's
-    cheap one waiting behind all of them.
+    client address), and one client never holds more than ``size - 1`` workers while
+    others wait, so its slow queries cannot keep another client's cheap one waiting.
     """
 
     def __init__(
@@ -400,8 +400,9 @@ class QueryPool:
         self.row_cap = row_cap
         self.queue = queue
         self.federation = federation
+        self.share = max(1, size - 1)
         self._idle: list[_Worker] = []
-        self._busy: set[_Worker] = set()
+        self._busy: dict[_Worker, str] = {}  # worker -> the client it works for
         self._waiting: OrderedDict[str, deque[asyncio.Future[_Worker]]] = OrderedDict()
         self._workers: list[_Worker] = []
         self._started = False
@@ -426,9 +427,9 @@ class QueryPool:
         loop = asyncio.get_running_loop()
         arrived = loop.time()
         deadline = arrived + self.timeout
-        if not self._idle and self.waiting >= self.queue:
+        if self.waiting >= self.queue and not self._can_start(client):
             return self._busy_answer(
-                f"the server is busy: {self.queue} queries are already waiting; "
+                f"the server is busy: {self.waiting} queries are already waiting; "
                 "try again later"
             )
         worker = await self._acquire(client, deadline)
@@ -476,14 +477,17 @@ class QueryPool:
             return 1
         return max(1, math.ceil(min(deadlines) - loop.time()))
 
+    def _can_start(self, client: str) -> bool:
+        return bool(self._idle) and self._running(client) < self.share
+
+    def _running(self, client: str) -> int:
+        return sum(1 for c in self._busy.values() if c == client)
+
     async def _acquire(self, client: str, deadline: float) -> _Worker | None:
         loop = asyncio.get_running_loop()
-        if self._idle and not self.waiting:
-            worker = self._idle.pop()
-            self._busy.add(worker)
-            return worker
         future: asyncio.Future[_Worker] = loop.create_future()
         self._waiting.setdefault(client, deque()).append(future)
+        self._dispatch()
         try:
             return await asyncio.wait_for(future, max(0.0, deadline - loop.time()))
         except asyncio.TimeoutError:
@@ -494,41 +498,45 @@ class QueryPool:
                 self._release(future.result())
             raise
         finally:
-            self._forget(client, future)
+            queue = self._waiting.get(client)
+            if queue is not None:
+                with contextlib.suppress(ValueError):
+                    queue.remove(future)
+                if not queue:
+                    del self._waiting[client]
 
-    def _forget(self, client: str, future: asyncio.Future[_Worker]) -> None:
-        queue = self._waiting.get(client)
-        if queue is None:
-            return
-        with contextlib.suppress(ValueError):
-            queue.remove(future)
-        if not queue:
-            del self._waiting[client]
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiting clients, one client after another, each within
+        its share."""
+        while self._idle:
+            for client, queue in self._waiting.items():
+                while queue and queue[0].done():  # timed out or cancelled
+                    queue.popleft()
+                if queue and self._running(client) < self.share:
+                    break
+            else:
+                return
+            future = queue.popleft()
+            if not queue:
+                del self._waiting[client]
+            else:
+                self._waiting.move_to_end(client)  # its other queries wait their turn
+            worker = self._idle.pop()
+            self._busy[worker] = client
+            future.set_result(worker)
 
     def _release(self, worker: _Worker) -> None:
-        """Hand ``worker`` to the next waiting client in turn, or make it idle."""
-        self._busy.discard(worker)
-        while self._waiting:
-            client, queue = next(iter(self._waiting.items()))
-            # The client goes to the back of the line, with its other queries.
-            self._waiting.move_to_end(client)
-            while queue:
-                future = queue.popleft()
-                if not future.done():
-                    if not queue:
-                        del self._waiting[client]
-                    self._busy.add(worker)
-                    future.set_result(worker)
-                    return
-            del self._waiting[client]
+        self._busy.pop(worker, None)
         self._idle.append(worker)
+        self._dispatch()
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
-        self._busy.discard(worker)
+        self._busy.pop(worker, None)
         fresh = _Worker(self)
         self._workers = [w for w in self._workers if w is not worker] + [fresh]
-        self._release(fresh)
+        self._idle.append(fresh)
+        self._dispatch()
 
     def close(self) -> None:
         for worker in self._workers:
