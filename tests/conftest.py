@@ -1,8 +1,9 @@
-"""Shared fixtures: the skeleton project, an in-process CLI runner, graph comparison."""
+"""Shared fixtures: the skeleton project, an in-process CLI runner, graph and row comparison."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -12,6 +13,7 @@ from click.testing import CliRunner, Result
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from guidebook_kg.cli import main
+from guidebook_kg.views import Table
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SKELETON = FIXTURES / "skeleton"
@@ -88,12 +90,78 @@ def rdflib_term(term: object) -> rdflib.term.Node:
     raise TypeError(f"unexpected term {term!r}")
 
 
-def rdflib_graph(statements: Iterable[ox.Triple | ox.Quad]) -> rdflib.Graph:
-    """The triples of ``statements`` (graph names ignored) as an rdflib graph."""
+# xsd:decimal and the types derived from it share one value space: "24"^^xsd:integer and
+# "24.0"^^xsd:decimal are the same value (and Virtuoso returns the second as the first).
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_DECIMALS = {
+    _XSD + name
+    for name in (
+        "decimal", "integer", "nonPositiveInteger", "negativeInteger", "long", "int", "short",
+        "byte", "nonNegativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
+        "unsignedByte", "positiveInteger",
+    )
+}
+
+
+def value_term(term: object) -> rdflib.term.Node:
+    """The rdflib term for a pyoxigraph term, with literals in one canonical form per
+    value: ``"1"^^xsd:boolean`` and ``true``, ``"0.50"`` and ``"0.5"``, or ``"24.0"`` as a
+    decimal and ``"24"`` as an integer become the same term. Values of different value
+    spaces stay apart (a double is not a decimal, a string is not a number), and a
+    language tag counts (in lower case). For comparing what different stores return."""
+    if not isinstance(term, ox.Literal):
+        return rdflib_term(term)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language.lower())
+    datatype = term.datatype.value
+    value = rdflib.Literal(term.value, datatype=datatype).value  # None where rdflib cannot
+    if datatype in _DECIMALS and isinstance(value, int | Decimal) and not isinstance(value, bool):
+        datatype, lexical = _XSD + "decimal", str(Decimal(value).normalize())
+    elif isinstance(value, bool):
+        lexical = "true" if value else "false"
+    elif value is None or isinstance(value, str):
+        lexical = term.value
+    else:  # floats, dates and times
+        lexical = str(value)
+    plain = datatype == _XSD + "string"
+    return rdflib.Literal(lexical, datatype=None if plain else datatype, normalize=False)
+
+
+def rdflib_graph(
+    statements: Iterable[ox.Triple | ox.Quad], *, by_value: bool = False
+) -> rdflib.Graph:
+    """The triples of ``statements`` (graph names ignored) as an rdflib graph; with
+    ``by_value``, literals in canonical form (:func:`value_term`)."""
+    convert = value_term if by_value else rdflib_term
     graph = rdflib.Graph()
     for s in statements:
-        graph.add((rdflib_term(s.subject), rdflib_term(s.predicate), rdflib_term(s.object)))
+        graph.add((convert(s.subject), convert(s.predicate), convert(s.object)))
     return graph
+
+
+def _row_values(row: Sequence[object]) -> tuple[rdflib.term.Node | None, ...]:
+    return tuple(None if term is None else value_term(term) for term in row)
+
+
+def assert_same_rows(actual: Table, expected: Table) -> None:
+    """Same columns and the same rows in the same order, values compared as RDF terms
+    (:func:`value_term`), so two stores' spellings of one value agree."""
+    assert actual.columns == expected.columns
+    got = [_row_values(row) for row in actual.rows]
+    want = [_row_values(row) for row in expected.rows]
+    if got == want:
+        return
+    lines = [f"rows differ: {len(got)} rows, expected {len(want)}"]
+    for number, (a, e) in enumerate(zip(got, want, strict=False), start=1):
+        if a != e:
+            lines.append(f"first difference in row {number}:")
+            lines += [
+                f"  {column}: {x!r}, expected {y!r}"
+                for column, x, y in zip(actual.columns, a, e, strict=True)
+                if x != y
+            ]
+            break
+    pytest.fail("\n".join(lines))
 
 
 def parse_with_rdflib(paths: Iterable[Path], fmt: str = "turtle") -> rdflib.Graph:

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 
 def free_port() -> int:
@@ -61,36 +62,48 @@ def loopback_process(
     timeout: float,
     stop: signal.Signals = signal.SIGTERM,
     log: Path | None = None,
+    cwd: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start a server process, wait until ``probe`` answers 200, and stop it afterwards.
 
-    With ``log``, the process's standard error goes to that file (read it after the
-    process stopped); otherwise to a pipe that is read only if the start fails.
+    With ``log``, the process's output goes to that file (a server that keeps writing
+    would fill a pipe nobody reads) and a start-up failure quotes its end.
     """
-    if log is not None:
-        with log.open("wb") as sink:
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=sink)
-    else:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait_until_up(probe, process, name, timeout)
-        yield process
-    finally:
-        process.send_signal(stop)
+    with contextlib.ExitStack() as files:
+        if log is None:
+            out: int | IO[bytes] = subprocess.DEVNULL
+            err: int | IO[bytes] = subprocess.PIPE
+        else:
+            out = err = files.enter_context(log.open("wb"))
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+            _wait_until_up(probe, process, name, timeout, log)
+            yield process
+        finally:
+            process.send_signal(stop)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stderr is not None:
+                process.stderr.close()
 
 
-def _wait_until_up(probe: str, process: subprocess.Popen[bytes], name: str, timeout: float) -> None:
+def _wait_until_up(
+    probe: str,
+    process: subprocess.Popen[bytes],
+    name: str,
+    timeout: float,
+    log: Path | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            err = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            if log is not None:
+                err = log.read_text(errors="replace")[-2000:]
+            else:
+                err = process.stderr.read().decode(errors="replace") if process.stderr else ""
             raise RuntimeError(f"{name} exited with {process.returncode}: {err}")
         try:
             with urllib.request.urlopen(probe, timeout=2) as response:

@@ -1,8 +1,10 @@
-"""Views on a live SPARQL endpoint give the same rows as on the embedded store.
+"""Views on a live SPARQL endpoint: parameters, errors, and empty default graphs.
 
-The endpoint is a real Oxigraph server (PyPI ``oxigraph``) on 127.0.0.1, started with
-``--union-default-graph`` and loaded with the fixture programmes as N-Quads through the
-Graph Store Protocol, so every programme keeps its own named graph as in the local store.
+The endpoint is a real Oxigraph server (PyPI ``oxigraph``) on 127.0.0.1, loaded with the
+fixture programmes as N-Quads through the Graph Store Protocol, so every programme keeps
+its own named graph as in the local store; started with ``--union-default-graph``, or
+without it to check that an empty default graph is explained rather than printed as an
+empty table. Every view's rows on Oxigraph and Virtuoso are compared in test_stores.py.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from typing import Any, ClassVar
 import pyoxigraph as ox
 import pytest
 
-from conftest import Run, assert_isomorphic, rdflib_graph
+from conftest import Run, assert_same_rows
 from guidebook_kg import remote, views
 from guidebook_kg.errors import EndpointError
 from oxigraph_server import oxigraph_server
-from view_cases import CASES, PROGRAMMES, REPO, case_id, fixture_store, project
+from view_cases import PROGRAMMES, REPO, fixture_store, project
 
 pytestmark = pytest.mark.server
 
@@ -34,42 +36,42 @@ def local() -> ox.Store:
     return fixture_store()
 
 
+def _post(url: str, data: bytes, media_type: str) -> None:
+    request = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": media_type}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status in (200, 201, 204)
+
+
 @pytest.fixture(scope="module")
 def endpoint(local: ox.Store) -> Iterator[str]:
     with oxigraph_server() as url:
-        data = ox.serialize(local, format=ox.RdfFormat.N_QUADS)
-        request = urllib.request.Request(
-            url + "/store", data=data, method="POST",
-            headers={"Content-Type": "application/n-quads"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status in (200, 201, 204)
+        _post(url + "/store", ox.serialize(local, format=ox.RdfFormat.N_QUADS),
+              "application/n-quads")
+        yield url + "/query"
+
+
+# Everything in one named graph, as `guidebook push --graph IRI` writes it.
+EVERYTHING = "http://example.org/everything"
+
+
+@pytest.fixture(scope="module")
+def without_union(local: ox.Store) -> Iterator[str]:
+    """Oxigraph as it starts by default: queries see the (empty) default graph only. The
+    fixture graph is in its named graphs, and once more whole in EVERYTHING."""
+    with oxigraph_server(union_default_graph=False) as url:
+        _post(url + "/store", ox.serialize(local, format=ox.RdfFormat.N_QUADS),
+              "application/n-quads")
+        union = ox.serialize((q.triple for q in local), format=ox.RdfFormat.N_TRIPLES)
+        _post(f"{url}/store?{urllib.parse.urlencode({'graph': EVERYTHING})}", union,
+              "application/n-triples")
         yield url + "/query"
 
 
 @pytest.fixture(scope="module")
 def catalogue() -> dict[str, views.View]:
     return views.load_views(project())
-
-
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_same_rows_locally_and_remotely(
-    local: ox.Store, endpoint: str, catalogue: dict[str, views.View],
-    case: tuple[str, dict[str, str]],
-) -> None:
-    name, params = case
-    view = catalogue[name]
-    if view.form == "select":
-        here = views.run(local, view, params, catalogue)
-        there = remote.run(endpoint, view, params, catalogue)
-        assert there.columns == here.columns
-        assert there.rows == here.rows
-        assert len(here) > 0
-    else:
-        here_graph = views.run_graph(local, view, params, catalogue)
-        there_graph = remote.run_graph(endpoint, view, params, catalogue)
-        assert len(here_graph) == len(there_graph)
-        assert_isomorphic(rdflib_graph(there_graph), rdflib_graph(here_graph))
 
 
 def test_ratings_and_derivation_remotely(endpoint: str, catalogue: dict[str, views.View]) -> None:
@@ -123,6 +125,7 @@ def test_bad_query_exits_4_with_the_server_s_reason(
     assert result.exit_code == 4
     assert "HTTP 400" in result.stderr
     assert endpoint in result.stderr
+    assert "HTTP 400: error at 4:1: expected" in result.stderr  # Oxigraph's own message
 
 
 def test_unreachable_endpoint_exits_4(run: Run) -> None:
@@ -135,14 +138,119 @@ def test_unreachable_endpoint_exits_4(run: Run) -> None:
     assert f"SPARQL endpoint {url}: unreachable" in result.stderr
 
 
+# ------------------------------------------------------------------ an empty default graph
+
+
+def test_an_empty_default_graph_is_explained_instead_of_an_empty_table(
+    run: Run, without_union: str
+) -> None:
+    result = run("query", "programmes", "--endpoint", without_union, project=REPO)
+
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    message = result.stderr
+    assert message.count("\n") == 1
+    assert message.startswith(f"Error: SPARQL endpoint {without_union}: the default graph of "
+                              "this Oxigraph server holds none of the project's triples")
+    assert "named graph <" in message
+    assert "oxigraph serve --union-default-graph" in message
+    assert "--graph" in message
+
+
+def test_a_programme_parameter_gets_the_explanation_not_unknown_programme(
+    run: Run, without_union: str
+) -> None:
+    result = run("query", "studies", "-p", "programme=two-study-support",
+                 "--endpoint", without_union, project=REPO)
+
+    assert result.exit_code == 4
+    assert "--union-default-graph" in result.stderr
+    assert "unknown programme" not in result.stderr
+
+
+def test_graph_reads_named_graphs_as_the_default_graph(
+    run: Run, without_union: str, local: ox.Store, catalogue: dict[str, views.View]
+) -> None:
+    engine = remote.Endpoint(without_union, default_graphs=[EVERYTHING])
+    for name, params in [("programmes", {}), ("studies", {"programme": "quasi-reading"})]:
+        there = views.run_on(engine, catalogue[name], params, catalogue)
+        assert_same_rows(there, views.run(local, catalogue[name], params, catalogue))
+        assert len(there) > 0
+
+    result = run("query", "programmes", "--endpoint", without_union, "--graph", EVERYTHING,
+                 project=REPO)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(f"({len(PROGRAMMES)} rows)\n")
+
+
+def test_graph_that_holds_no_data_is_explained(run: Run, without_union: str) -> None:
+    result = run("query", "programmes", "--endpoint", without_union,
+                 "--graph", "http://example.org/nothing", project=REPO)
+
+    assert result.exit_code == 4
+    assert "(<http://example.org/nothing>) hold none of the project's triples" in result.stderr
+    assert "but named graph <" in result.stderr
+    assert "pass the graphs that hold the data, e.g. --graph " in result.stderr
+
+
+def test_graph_needs_an_endpoint_and_an_iri(run: Run, endpoint: str) -> None:
+    alone = run("query", "programmes", "--graph", EVERYTHING, project=REPO)
+    assert alone.exit_code == 2
+    assert "--graph needs --endpoint" in alone.stderr
+
+    bad = run("query", "programmes", "--endpoint", endpoint, "--graph", "not an iri",
+              project=REPO)
+    assert bad.exit_code == 2
+    assert "--graph not an iri: not an IRI" in bad.stderr
+
+
+def test_an_empty_store_gives_an_empty_table(run: Run) -> None:
+    with oxigraph_server(union_default_graph=False) as url:
+        result = run("query", "programmes", "--endpoint", url + "/query", project=REPO)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("(0 rows)\n")
+
+
+def test_an_empty_answer_where_the_default_graph_has_data_stays_an_answer(
+    run: Run, endpoint: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "nothing.rq"
+    path.write_text("#+ summary: Nothing.\n#+ columns: {s: x}\n"
+                    "SELECT ?s WHERE { ?s a <http://example.org/Nothing> }\n")
+
+    result = run("query", str(path), "--endpoint", endpoint, project=REPO)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("(0 rows)\n")
+
+
+def test_push_writes_to_a_store_without_a_union_default_graph(run: Run) -> None:
+    # push counts named graphs; a graph it has not written yet counts 0 rows there,
+    # which must not be mistaken for a view on an empty default graph.
+    with oxigraph_server(union_default_graph=False) as url:
+        first = run(*_cli_args()[2:], "push", "--endpoint", url + "/query", project=REPO)
+        assert first.exit_code == 0, first.output
+        second = run(*_cli_args(), "push", "--endpoint", url + "/query", "--replace",
+                     project=REPO)
+        assert second.exit_code == 0, second.output
+        sizes = run("query", "graph-sizes", "--endpoint", url + "/query", project=REPO)
+
+    assert sizes.exit_code == 0, sizes.output
+    assert f"({len(PROGRAMMES) + 2} rows)" in sizes.stdout  # the ontology, IPP, fixtures
+
+
 # ------------------------------------------------------------------ what goes on the wire
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    """A minimal SPARQL endpoint that records each request and answers with no rows."""
+    """A minimal SPARQL endpoint that records each request and answers with no rows (or
+    with ``error``)."""
 
     seen: ClassVar[list[dict[str, Any]]] = []
     delay = 0.0
+    error: tuple[int, str] | None = None  # (status, body) to answer with instead
+    named_graph: str | None = None  # where the project-graphs probe finds project triples
     # the columns of the concepts view, which the test runs
     columns: ClassVar[list[str]] = ["concept", "label", "notation", "alt_label", "definition"]
 
@@ -152,8 +260,24 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         self.seen.append({"method": "POST", "path": self.path, "headers": dict(self.headers),
                           "form": urllib.parse.parse_qs(body)})
         time.sleep(self.delay)
-        answer = json.dumps({"head": {"vars": self.columns},
-                             "results": {"bindings": []}}).encode()
+        query = urllib.parse.parse_qs(body).get("query", [""])[0]
+        if self.named_graph is not None and "GRAPH ?graph" in query:
+            self._answer(["graph"], [{"graph": {"type": "uri", "value": self.named_graph}}])
+            return
+        if self.error is not None:
+            status, message = self.error
+            text = message.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(text)))
+            self.end_headers()
+            self.wfile.write(text)
+            return
+        self._answer(self.columns, [])
+
+    def _answer(self, columns: list[str], bindings: list[dict[str, Any]]) -> None:
+        answer = json.dumps({"head": {"vars": columns},
+                             "results": {"bindings": bindings}}).encode()
         try:
             self.send_response(200)
             self.send_header("Content-Type", "application/sparql-results+json")
@@ -194,14 +318,52 @@ def test_requests_are_posts_with_a_user_agent_and_conneg_only(
 
     remote.run(url, view, {"scheme": "gbc:setting"}, catalogue)
 
-    [request] = handler.seen
-    assert request["method"] == "POST"
+    # The answer is empty, so the endpoint checks once where the project's triples are.
+    request, probe = handler.seen
+    assert "GRAPH ?graph" in probe["form"]["query"][0]
+    assert probe["headers"]["User-Agent"] == request["headers"]["User-Agent"]
+    assert request["method"] == probe["method"] == "POST"
     assert request["path"] == "/sparql"
     assert request["headers"]["User-Agent"].startswith("guidebook-kg/")
     assert "application/sparql-results+json" in request["headers"]["Accept"]
     assert set(request["form"]) == {"query"}
     [query] = request["form"]["query"]
     assert "VALUES (?scheme) { (<https://w3id.org/guidebook-kg/concept/setting>) }" in query
+
+
+def test_an_unknown_store_gets_every_known_fix(
+    recorder: tuple[str, type[_Recorder]], run: Run
+) -> None:
+    url, handler = recorder
+    handler.named_graph = "http://example.org/g"
+
+    result = run("query", "programmes", "--endpoint", url, project=REPO)
+
+    assert result.exit_code == 4
+    assert f"{url}: the default graph holds none of the project's triples, but named " \
+        "graph <http://example.org/g> does" in result.stderr
+    assert "Oxigraph: `oxigraph serve --union-default-graph`" in result.stderr
+    assert "Fuseki: `tdb2:unionDefaultGraph true`" in result.stderr
+    assert "e.g. --graph http://example.org/g" in result.stderr
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_an_error_answer_shows_the_store_s_own_message(
+    recorder: tuple[str, type[_Recorder]], run: Run, status: int
+) -> None:
+    url, handler = recorder
+    handler.error = (status, "Store 42 Error: out of memory while joining\n\n"
+                             "SPARQL query:\nSELECT * WHERE { ?s ?p ?o }\n")
+
+    result = run("query", "programmes", "--endpoint", url, project=REPO)
+
+    assert result.exit_code == 4
+    assert result.stderr.startswith(
+        f"Error: SPARQL endpoint {url}: HTTP {status}: Store 42 Error: out of memory while "
+        "joining ("
+    )
+    assert "SPARQL query:" not in result.stderr  # the echoed query is left out
+    assert result.stderr.count("\n") == 1
 
 
 def test_a_slow_endpoint_times_out(recorder: tuple[str, type[_Recorder]]) -> None:

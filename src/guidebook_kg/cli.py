@@ -404,8 +404,11 @@ def queries_command(app: AppContext) -> None:
               help="table: aligned, for people; csv/tsv: for spreadsheets; json: SPARQL 1.1 "
               "results JSON; markdown: a Markdown table. CONSTRUCT views print Turtle.")
 @click.option("--endpoint", metavar="URL",
-              help="Run on this remote SPARQL 1.1 endpoint instead of the local files. It "
-              "must query the union of its graphs as its default graph.")
+              help="Run on this remote SPARQL 1.1 endpoint instead of the local files. Views "
+              "read its default graph, which must be the union of its graphs (or see --graph).")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="With --endpoint: read these named graphs as the default graph (the "
+              "protocol's default-graph-uri). Repeatable.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds the query may run (locally, or waiting for the endpoint).")
 @click.option("--allow-service", "allowed_services", multiple=True, metavar="URL",
@@ -413,13 +416,16 @@ def queries_command(app: AppContext) -> None:
               "default). Repeatable.")
 @pass_app
 def query_command(app: AppContext, name: str, pairs: tuple[str, ...], fmt: str,
-                  endpoint: str | None, timeout: float,
+                  endpoint: str | None, graphs: tuple[str, ...], timeout: float,
                   allowed_services: tuple[str, ...]) -> None:
     """Run a saved view (or a .rq file) and print its results.
 
-    A .rq file needs no '#+' header: its columns are the query's own. Local queries that
-    call other endpoints (SERVICE) are refused unless --allow-service lists them. Exit
-    status 3 for a query that does not parse, is refused or runs out of --timeout.
+    With --endpoint, a view that comes back empty because the store's default graph
+    leaves out the named graphs holding the data is an error (exit 4) that says how to
+    fix it for that store. A .rq file needs no '#+' header: its columns are the query's
+    own. Local queries that call other endpoints (SERVICE) are refused unless
+    --allow-service lists them. Exit status 3 for a query that does not parse, is refused
+    or runs out of --timeout.
 
     \b
     Examples:
@@ -427,19 +433,24 @@ def query_command(app: AppContext, name: str, pairs: tuple[str, ...], fmt: str,
         guidebook query child-outcomes --param programme=infant-parent-psychotherapy
         guidebook query programme-search -p age_group=Infants -p min_level=3 --format csv
         guidebook query studies --endpoint http://localhost:7878/query --format json
+        guidebook query programmes --endpoint http://localhost:7878/query \\
+            --graph https://example.org/guidebook
         guidebook query my-question.rq --timeout 10
     """
     from guidebook_kg import render, views
+    from guidebook_kg.errors import UsageError
     from guidebook_kg.querytext import Federation
 
     view = views.find_view(app.project, name)
     catalogue = views.load_views(app.project)
     params = _params(pairs)
     engine: views.Engine
+    if graphs and not endpoint:
+        raise UsageError("--graph needs --endpoint", hint="locally, every graph is read")
     if endpoint:
         from guidebook_kg import remote
 
-        engine = remote.Endpoint(endpoint, timeout=timeout)
+        engine = remote.Endpoint(endpoint, timeout=timeout, default_graphs=graphs)
     else:
         engine = views.LocalEngine(
             app.store, federation=Federation.allowing(allowed_services), timeout=timeout

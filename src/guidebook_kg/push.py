@@ -118,7 +118,8 @@ def push(
         )
     replace_text = _replace_text(project)
     targets = _targets(store, graph)
-    reader = remote.Endpoint(endpoints.query, timeout=timeout)
+    # Push counts named graphs only, so the store's default graph does not matter here.
+    reader = remote.Endpoint(endpoints.query, timeout=timeout, explain_empty=False)
     writer = remote.GraphStore(
         endpoints.gsp, endpoints.update, timeout=timeout, user=user, password=password, auth=auth
     )

@@ -3,20 +3,29 @@
 Every request is a POST (a URL-encoded form, so long queries fit), has an explicit
 timeout and a descriptive User-Agent, and picks the result syntax by content negotiation
 alone (no ``format=`` URL parameters). Failures become :class:`EndpointError` (exit code 4)
-naming the endpoint and, for HTTP errors, the status.
+naming the endpoint and, for HTTP errors, the status and the store's own message.
 
 Views run on the endpoint's default graph, so the endpoint must answer over the union of
-its graphs: Oxigraph ``serve --union-default-graph``, Fuseki ``tdb:unionDefaultGraph
-true``, GraphDB (its default graph is already the union), or the data loaded into the
-default graph.
+its graphs: Oxigraph ``serve --union-default-graph``, Fuseki ``tdb2:unionDefaultGraph
+true``; Virtuoso, GraphDB and QLever already do. Or the caller names the graphs to read
+(``default_graphs``: the protocol's ``default-graph-uri``). When a query comes back empty,
+the endpoint checks once (``checks/project-graphs.rq``) whether its default graph holds
+any of the project's triples while named graphs do, and if so says how to fix that for
+the store it is talking to, instead of letting an empty table pass for an answer.
+
+Values come back as the store writes them, except booleans, which are put in canonical
+form (Virtuoso writes ``"1"^^xsd:boolean`` for ``true``): the same value either way.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import urllib.error
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
+from importlib.resources import files
 from typing import Any
 
 import pyoxigraph as ox
@@ -24,7 +33,7 @@ from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from guidebook_kg import views
-from guidebook_kg.errors import EndpointError
+from guidebook_kg.errors import EndpointError, UsageError
 from guidebook_kg.views import Catalogue, Table, Term, View
 
 DEFAULT_TIMEOUT = 30.0
@@ -46,44 +55,64 @@ _STATUS_OF = {
 
 
 class Endpoint:
-    """A remote SPARQL endpoint; :mod:`guidebook_kg.views` runs views through it."""
+    """A remote SPARQL endpoint; :mod:`guidebook_kg.views` runs views through it.
 
-    def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    ``default_graphs`` are sent as the protocol's ``default-graph-uri``: the query's
+    default graph is then the merge of those graphs. ``explain_empty`` (on by default)
+    turns an empty answer from a store whose default graph misses the project's named
+    graphs into an :class:`EndpointError` that says how to fix it; turn it off for
+    queries that read named graphs only (``guidebook push`` counting its graphs).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        default_graphs: Sequence[str] = (),
+        explain_empty: bool = True,
+    ) -> None:
         self.url = url
         self.timeout = timeout
+        for graph in default_graphs:
+            try:
+                ox.NamedNode(graph)
+            except ValueError as err:
+                raise UsageError(f"--graph {graph}: not an IRI ({err})") from None
+        self.default_graphs = tuple(default_graphs)
+        self.explain_empty = explain_empty
+        self.server: str | None = None  # the store's Server header, once it has answered
+        self._default_graph_checked = False
 
-    def _client(self, accept: str) -> SPARQLWrapper:
+    def _client(self, accept: str, *, dataset: bool = True) -> SPARQLWrapper:
         client = SPARQLWrapper(self.url, agent=USER_AGENT)
         client.setMethod(POST)
         client.setRequestMethod(URLENCODED)
         client.setTimeout(int(max(1, round(self.timeout))))
         client.setOnlyConneg(True)
         client.setReturnFormat(accept)
+        if dataset:
+            for graph in self.default_graphs:
+                client.addParameter("default-graph-uri", graph)
         return client
 
-    def _body(self, query: str, accept: str) -> bytes:
-        client = self._client(accept)
+    def _body(self, query: str, accept: str, *, dataset: bool = True) -> bytes:
+        client = self._client(accept, dataset=dataset)
         client.setQuery(query)
         try:
             response = client.query()
             try:
+                self.server = response.response.headers.get("Server") or self.server
                 return bytes(response.response.read())
             finally:
                 response.response.close()
         except SPARQLWrapperException as err:
             status = _STATUS_OF.get(type(err).__name__)
-            answered, said = _store_message(err)
-            label = f"HTTP {status}" if status else "error"
-            if not answered or status == 404:
-                raise self._error(label, said) from None
-            raise self._error(label, f"the store says: {said}", hint=_ANSWERED) from None
+            message = _store_message(_answer(err)) or _first_line(err)
+            raise self._error(f"HTTP {status}" if status else "error", message, status) from None
         except urllib.error.HTTPError as err:
-            detail = _http_detail(err)
-            if detail and err.code != 404:
-                raise self._error(
-                    f"HTTP {err.code}", f"the store says: {detail}", hint=_ANSWERED
-                ) from None
-            raise self._error(f"HTTP {err.code}", detail or err.reason) from None
+            message = _store_message(_http_body(err, 4000)) or err.reason
+            raise self._error(f"HTTP {err.code}", message, err.code) from None
         except urllib.error.URLError as err:
             raise self._error("unreachable", err.reason) from None
         except TimeoutError:
@@ -91,17 +120,25 @@ class Endpoint:
         except (ConnectionError, OSError) as err:
             raise self._error("unreachable", err) from None
 
-    def _error(self, status: str, detail: object, *, hint: str | None = None) -> EndpointError:
+    def _error(self, status: str, detail: object, code: int | None = None) -> EndpointError:
         text = str(detail).strip() or "no details"
-        return EndpointError(
-            f"SPARQL endpoint {self.url}: {status}: {text}",
-            hint=hint
-            or "check the URL (e.g. http://host:7878/query) and that the server is running",
-        )
+        if code in (400, 500) or (code is not None and code > 500):
+            hint = "that is the store's own message; the README lists what each store needs"
+        elif code in (401, 403):
+            hint = "this URL wants credentials; give the store's public query URL"
+        else:
+            hint = "check the URL (e.g. http://host:7878/query) and that the server is running"
+        return EndpointError(f"SPARQL endpoint {self.url}: {status}: {text}", hint=hint)
 
     def select(self, query: str) -> Table:
         """Run a SELECT query; the rows come back as pyoxigraph terms."""
-        body = self._body(query, JSON)
+        table = self._select(query)
+        if not table.rows:
+            self._check_default_graph()
+        return table
+
+    def _select(self, query: str, *, dataset: bool = True) -> Table:
+        body = self._body(query, JSON, dataset=dataset)
         try:
             document = json.loads(body)
             columns = list(document["head"]["vars"])
@@ -110,45 +147,120 @@ class Endpoint:
                 for binding in document["results"]["bindings"]
             ]
         except (ValueError, KeyError, TypeError) as err:
-            raise self._bad_answer(body, f"not SPARQL results JSON ({err})") from None
+            raise self._error("bad answer", f"not SPARQL results JSON ({err})") from None
         return Table(columns, rows)
 
     def construct(self, query: str) -> list[ox.Triple]:
         """Run a CONSTRUCT query; the triples come back parsed from Turtle."""
         body = self._body(query, TURTLE)
         try:
-            return list(dict.fromkeys(ox.parse(body, format=ox.RdfFormat.TURTLE)))
+            triples = list(dict.fromkeys(ox.parse(body, format=ox.RdfFormat.TURTLE)))
         except SyntaxError as err:
-            raise self._bad_answer(body, f"not Turtle ({err.msg})") from None
+            raise self._error("bad answer", f"not Turtle ({err.msg})") from None
+        if not triples:
+            self._check_default_graph()
+        return triples
 
-    def _bad_answer(self, body: bytes, reason: str) -> EndpointError:
-        # A store that fails while it streams its answer (Oxigraph) writes the error into
-        # the body after a good start: that text is what says what went wrong.
-        tail = " ".join(body[-300:].decode("utf-8", "replace").split())
-        return self._error(
-            "bad answer", f"{reason}; the answer ends: {tail}", hint=_ANSWERED
+    def _check_default_graph(self) -> None:
+        """Raise when the default graph has none of the project's triples but named
+        graphs do; an empty store, or a default graph with data, lets the answer stand."""
+        if not self.explain_empty or self._default_graph_checked:
+            return
+        self._default_graph_checked = True
+        probe = files("guidebook_kg").joinpath(PROBE).read_text(encoding="utf-8")
+        try:
+            found = self._select(probe)
+            if any(row[0] is None for row in found.rows):
+                return  # the default graph holds project triples: the empty answer is real
+            if self.default_graphs:  # the named graphs, as the store has them
+                found = self._select(probe, dataset=False)
+        except EndpointError:
+            return  # the probe is a courtesy; the view's own answer stands
+        graphs = [row[0].value for row in found.rows if row[0] is not None]
+        if graphs:
+            raise self._default_graph_error(graphs[0])
+
+    def _default_graph_error(self, example: str) -> EndpointError:
+        if self.default_graphs:
+            chosen = ", ".join(f"<{g}>" for g in self.default_graphs)
+            return EndpointError(
+                f"SPARQL endpoint {self.url}: the graph(s) read as the default graph "
+                f"({chosen}) hold none of the project's triples, but named graph "
+                f"<{example}> does",
+                hint=f"pass the graphs that hold the data, e.g. --graph {example}",
+            )
+        store, fix = _union_fix(self.server)
+        return EndpointError(
+            f"SPARQL endpoint {self.url}: the default graph{store} holds none of the "
+            f"project's triples, but named graph <{example}> does, so every view would "
+            "come back empty",
+            hint=f"{fix}; or read named graphs with --graph IRI (repeatable), "
+            f"e.g. --graph {example}",
         )
 
 
-# The hint when the store answered and said what went wrong: the URL is fine.
-_ANSWERED = "the endpoint answered: its own message says what went wrong"
+PROBE = "checks/project-graphs.rq"
+
+# What makes a store's default graph the union of its named graphs, by the name in its
+# Server header (lower case). Virtuoso, GraphDB and QLever need nothing: their default
+# graph already is the union.
+_UNION_FIXES = (
+    (
+        "oxigraph",
+        " of this Oxigraph server",
+        "restart it with `oxigraph serve --union-default-graph`",
+    ),
+    (
+        "fuseki",
+        " of this Fuseki server",
+        "set `tdb2:unionDefaultGraph true` on its TDB2 dataset in the Fuseki configuration",
+    ),
+)
+_ANY_FIX = (
+    "make the store's default graph the union of its named graphs (Oxigraph: `oxigraph "
+    "serve --union-default-graph`; Fuseki: `tdb2:unionDefaultGraph true`; see the README "
+    "for other stores)"
+)
 
 
-def _store_message(err: Exception) -> tuple[bool, str]:
-    """(whether the store sent a message, the message or SPARQLWrapper's explanation).
+def _union_fix(server: str | None) -> tuple[str, str]:
+    name = (server or "").lower()
+    for key, store, fix in _UNION_FIXES:
+        if key in name:
+            return store, fix
+    return "", _ANY_FIX
 
-    SPARQLWrapper's text is its own explanation, then "Response:" and the server's
-    answer, which is what tells the user what went wrong.
-    """
-    explanation, _, answer = str(err).partition("Response:")
-    answer = answer.strip()
-    if answer.startswith(("b'", 'b"')):
-        answer = answer[2:-1].encode().decode("unicode_escape", errors="replace")
-    answer = " ".join(answer.split())[:300]
-    if answer:
-        return True, answer
-    explanation = explanation.split(":", 1)[-1] if ":" in explanation else explanation
-    return False, " ".join(explanation.split())[:300]
+
+def _answer(err: Exception) -> str:
+    # SPARQLWrapper keeps the store's answer only as the repr() of its bytes, after
+    # "Response:" in the exception's message.
+    _, found, answer = str(err).partition("Response:\n")
+    if not found:
+        return ""
+    try:
+        raw = ast.literal_eval(answer.strip())
+    except (ValueError, SyntaxError):
+        return answer
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _store_message(body: str) -> str:
+    """A store's error answer as one line: its first paragraph (Virtuoso and Fuseki echo
+    the whole query after a blank line), markup removed."""
+    text = body.strip()
+    if text.startswith("<"):
+        text = re.sub(r"<[^>]*>", "\n", text)
+    first = re.split(r"\n\s*\n", text.strip(), maxsplit=1)[0]
+    return " ".join(first.split())[:500]
+
+
+def _first_line(err: Exception) -> str:
+    # Without an answer from the store, SPARQLWrapper's own explanation.
+    return " ".join(str(err).split("Response:")[0].split())[:300]
+
+
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_BOOLEAN_FORMS = {"1": "true", "0": "false"}
 
 
 def _term(binding: Mapping[str, Any] | None) -> Term | None:
@@ -163,6 +275,8 @@ def _term(binding: Mapping[str, Any] | None) -> Term | None:
         if "xml:lang" in binding:
             return ox.Literal(value, language=binding["xml:lang"])
         if "datatype" in binding:
+            if binding["datatype"] == _BOOLEAN and value in _BOOLEAN_FORMS:
+                value = _BOOLEAN_FORMS[value]
             return ox.Literal(value, datatype=ox.NamedNode(binding["datatype"]))
         return ox.Literal(value)
     raise ValueError(f"unknown term type {kind!r}")
@@ -289,9 +403,12 @@ class GraphStore:
             raise EndpointError(f"{method} {target}: connection failed: {err}") from None
 
 
-def _http_detail(err: Any) -> str:
+def _http_body(err: Any, limit: int) -> str:
     try:
-        body = err.read(2000).decode("utf-8", "replace")
+        return str(err.read(limit).decode("utf-8", "replace"))
     except Exception:  # the error body is a courtesy; the status says enough
         return ""
-    return " ".join(body.split())[:300]
+
+
+def _http_detail(err: Any) -> str:
+    return " ".join(_http_body(err, 2000).split())[:300]
