@@ -112,6 +112,7 @@ def federated(draw: st.DrawFn, endpoint: str) -> str:
     )
 
 
+@pytest.mark.server
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -135,6 +136,7 @@ def test_whatever_oxigraph_would_call_is_found(
 CALLED: list[str] = []
 
 
+@pytest.mark.server
 def test_the_property_above_saw_oxigraph_call_the_listener() -> None:
     # Otherwise it proved nothing: most generated queries do reach the endpoint.
     assert len(CALLED) > 50

@@ -338,8 +338,12 @@ def serve_command(
         guidebook serve --port 8080 --timeout 10 --row-cap 5000
         curl -H 'Accept: text/turtle' http://127.0.0.1:8000/id/programme/infant-parent-psychotherapy
     """
-    from guidebook_kg import server
+    from guidebook_kg import publish, server
 
+    # Checked before the graph is loaded: a busy port or a bad date is known at once.
+    if release_date is not None:
+        publish.check_release_date(release_date)
+    listener = server.listen(host, port)
     settings = server.Settings(
         query_timeout=query_timeout,
         row_cap=row_cap,
@@ -349,16 +353,20 @@ def serve_command(
     )
     if base is not None:
         settings.base = base
-    server.run(
-        app.project,
-        app.store,
-        host=host,
-        port=port,
-        settings=settings,
-        site=site,
-        release_date=release_date,
-        progress=_progress,
-    )
+    try:
+        server.run(
+            app.project,
+            app.store,
+            host=host,
+            port=port,
+            settings=settings,
+            site=site,
+            release_date=release_date,
+            progress=_progress,
+            listener=listener,
+        )
+    finally:
+        listener.close()
 
 
 def _params(pairs: Sequence[str]) -> dict[str, str]:

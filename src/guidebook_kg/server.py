@@ -819,17 +819,20 @@ def run(
     site: Path | None = None,
     release_date: str | None = None,
     progress: publish.Progress,
+    listener: socket.socket | None = None,
 ) -> None:
     """Build the site (unless ``site`` is given) and serve it until interrupted.
 
-    The address is taken first, so a port in use is reported before any build work.
+    The address is taken first (or ``listener``, from :func:`listen`, is used), so a port
+    in use is reported before any build work.
     """
     # Imported here: only `serve` needs the HTTP server.
     import uvicorn
 
     if release_date is not None:
         publish.check_release_date(release_date)
-    listener = listen(host, port)
+    if listener is None:
+        listener = listen(host, port)
     temporary = None
     try:
         if site is None:
