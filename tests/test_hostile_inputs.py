@@ -232,6 +232,22 @@ def endpoint_says_what_went_wrong(tmp: Path) -> Setup:
     )
 
 
+def store_fails_mid_answer(tmp: Path) -> Setup:
+    from oxigraph_server import oxigraph_server
+
+    server = oxigraph_server()
+    url = server.__enter__()
+    path = tmp / "elsewhere.rq"
+    # Oxigraph starts a 200 answer, then fails on the SERVICE it cannot call.
+    path.write_text(
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", encoding="utf-8"
+    )
+    return Setup(
+        ["--project", str(REPO), "query", str(path), "--endpoint", url + "/query"],
+        cleanup=[lambda: server.__exit__(None, None, None)],
+    )
+
+
 def unknown_programme_page(tmp: Path) -> Setup:
     out = earlier_file(tmp / "page.md")
     return Setup(["--project", str(REPO), "page", "no-such-programme", "-o", str(out)])
@@ -275,6 +291,8 @@ CATALOGUE = [
     Case("a local .rq that does not parse", unparseable_local_query, 3, ("does not parse",)),
     Case("an endpoint answering 500", endpoint_says_what_went_wrong, 4,
          ("HTTP 500", "SQ156: Internal Optimized compiler error")),
+    Case("a store failing part-way through its answer", store_fails_mid_answer, 4,
+         ("bad answer", "not allowed for HTTP(S)")),
     Case("page of an unknown programme", unknown_programme_page, 3, ("unknown programme",)),
     Case("validate --limit -1", negative_limit, 2, ("--limit",)),
     Case("--data with an unknown extension", unknown_data_extension, 3,
