@@ -19,6 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from guidebook_kg.remote import GraphStore
 from oxigraph_server import oxigraph_server
 from virtuoso_server import MISSING, virtuoso_binary, virtuoso_server
 
@@ -65,15 +66,11 @@ class LiveStore:
         return f"{self.gsp}?{urllib.parse.urlencode({'graph': graph})}"
 
     def put_graph(self, graph: str, triples: list[ox.Triple]) -> None:
-        """Replace one named graph with a Graph Store Protocol PUT."""
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-        request = urllib.request.Request(
-            self._graph_url(graph),
-            data=data,
-            method="PUT",
-            headers={"Content-Type": "application/n-triples"},
-        )
-        self._open(request)
+        """Replace one named graph with a Graph Store Protocol PUT (through the project's
+        own writer, which authenticates before a large upload as Virtuoso needs)."""
+        writer = GraphStore(self.gsp, self.update, user=self.user, password=self.password,
+                            auth=self.auth, timeout=60)
+        writer.put(graph, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
 
     def load(self, store: ox.Store) -> None:
         """Every named graph of ``store`` into the same named graph here."""

@@ -39,8 +39,9 @@ S2 = "<https://w3id.org/guidebook-kg/id/study/cicchetti-2006>"
 def finding(statement: str, index: int, timing: str, long_term: bool, study: str) -> str:
     lt = "true" if long_term else "false"
     return f"""{P} gb:hasFinding ?f . ?f gb:statement ?s ; gb:improvementIndex {index} ;
-      gb:timing ?t ; gb:basedOnStudy {study} ; gb:effect gbc:effect-positive .
-    ?t gb:longTerm {lt} ; skos:prefLabel ?tl . FILTER(?t = gbc:{timing})
+      gb:timing ?t ; gb:basedOnStudy {study} ; gb:effect gbc:effect-positive ;
+      gb:longTerm {lt} .
+    ?t skos:prefLabel ?tl . FILTER(?t = gbc:{timing})
     FILTER(STR(?s) = "{statement}")"""
 
 

@@ -10,7 +10,6 @@ import gzip
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +25,6 @@ from rdflib import namespace as rns
 from conftest import assert_isomorphic, bad_turtle, rdflib_graph
 from guidebook_kg import jsonld, publish, views
 from guidebook_kg.cli import main
-from guidebook_kg.errors import ValidationFailed
 from guidebook_kg.namespaces import GB, ID, ONTOLOGY, OWL
 from guidebook_kg.prefixes import PREFIXES
 from guidebook_kg.project import find_project
@@ -315,7 +313,8 @@ def test_void_counts_the_graph(void: rdflib.Graph, union: rdflib.Graph, store: o
 
     assert void.value(dataset, rns.VOID.triples).toPython() == len(union)
     programmes = void.value(predicate=rns.VOID["class"], object=rdflib.URIRef(GB.Programme))
-    assert void.value(programmes, rns.VOID.entities).toPython() == 10
+    shipped = len(list((REPO / "data" / "programmes").glob("*.ttl")))
+    assert void.value(programmes, rns.VOID.entities).toPython() == len(PROGRAMMES) + shipped
     partition_triples = sum(
         void.value(p, rns.VOID.triples).toPython()
         for p in void.objects(dataset, rns.VOID.propertyPartition)
@@ -325,7 +324,9 @@ def test_void_counts_the_graph(void: rdflib.Graph, union: rdflib.Graph, store: o
         set(union.objects(None, rns.RDF.type))
     )
     assert void.value(dataset, rns.VOID.properties).toPython() == len(set(union.predicates()))
-    assert rdflib.URIRef(IPP) in set(void.objects(dataset, rns.VOID.exampleResource))
+    examples = set(void.objects(dataset, rns.VOID.exampleResource))
+    assert examples
+    assert examples <= set(union.subjects(rns.RDF.type, rdflib.URIRef(GB.Programme)))
     subsets = {
         str(
             void.value(s, rdflib.URIRef("http://www.w3.org/ns/sparql-service-description#name"))
@@ -347,9 +348,10 @@ def test_void_describes_the_dataset(void: rdflib.Graph) -> None:
         "https://creativecommons.org/licenses/by/4.0/"
     )
     assert void.value(dataset, rns.DCTERMS.publisher) is not None
-    # dates from the data: the source page (2023-01) and the ontology (2026-11-25)
+    # dates from the data: the earliest source (the clearinghouse's blog post of
+    # 2018-03-29) and the ontology (2026-11-25)
     assert void.value(dataset, rns.DCTERMS.issued) == rdflib.Literal(
-        "2023-01", datatype=rns.XSD.gYearMonth
+        "2018-03-29", datatype=rns.XSD.date
     )
     assert void.value(dataset, rns.DCTERMS.modified) == rdflib.Literal(
         "2026-11-25", datatype=rns.XSD.date
@@ -486,7 +488,11 @@ def test_every_parameter_free_view_is_written_as_csv_and_json(dist: Path, store:
         ]
         assert rows == [tuple(None if t is None else t.value for t in row) for row in table]
     ratings = (dist / "views/programme-ratings.csv").read_text()
-    assert "Infant-Parent Psychotherapy,3+,3+,true" in ratings
+    assert (
+        "Infant-Parent Psychotherapy,"
+        "https://w3id.org/guidebook-kg/id/programme/infant-parent-psychotherapy/assessment/2016-07,"
+        "3+,3+,true" in ratings
+    )
 
 
 # ------------------------------------------------------------------ refusing and failing
@@ -510,7 +516,9 @@ def test_data_that_breaks_a_shape_is_not_published(previous: tuple[Path, dict[st
     result = build(out, data=["--data", str(DISAGREEING / "claimed-replication.ttl")])
 
     assert result.exit_code == 1
-    assert "Level4Replicated" in result.stderr  # the validation report
+    # the validation report: the rating rule, with the criterion the studies do not meet
+    assert "RatingAgreesWithEvidence" in result.stderr
+    assert "replicated in another rigorously conducted study" in result.stderr
     assert "Error: the data does not conform" in result.stderr
     assert "Traceback" not in result.output
     _untouched(out, before)
@@ -539,29 +547,6 @@ def test_a_folder_that_is_not_a_build_is_never_replaced(tmp_path: Path) -> None:
     assert "not a previous build" in result.stderr
     assert (out / "thesis.tex").read_text() == "years of work"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["precious"]
-
-
-def test_a_rating_that_disagrees_with_the_evidence_refuses_the_build(tmp_path: Path) -> None:
-    # A project whose shapes check nothing, so that the rating check itself must catch
-    # the disagreement (with the real shapes, validation already does).
-    project_dir = tmp_path / "project"
-    shutil.copytree(REPO / "ontology", project_dir / "ontology")
-    shutil.copytree(REPO / "queries", project_dir / "queries")
-    (project_dir / "shapes").mkdir()
-    (project_dir / "shapes" / "none.ttl").write_text(
-        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
-    )
-    (project_dir / "data" / "programmes").mkdir(parents=True)
-    shutil.copy(DISAGREEING / "claimed-replication.ttl", project_dir / "data" / "programmes")
-    project = find_project(project_dir)
-
-    with pytest.raises(publish.BuildRefused) as refused:
-        publish.build(project, load(project), tmp_path / "dist")
-
-    assert isinstance(refused.value, ValidationFailed)
-    assert "claimed-replication" in str(refused.value)
-    assert "asserted 4, derived 3+" in refused.value.details  # as `guidebook rate --explain`
-    assert not (tmp_path / "dist").exists()
 
 
 # ------------------------------------------------------------------ the JSON-LD writer

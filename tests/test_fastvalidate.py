@@ -78,7 +78,10 @@ def test_same_results_as_pyshacl_on_every_fixture(path: Path) -> None:
 
 def test_same_results_on_the_project_data() -> None:
     project = find_project(REPO)
-    assert assert_same(store_module.load(project)) == Counter()
+    results = assert_same(store_module.load(project))
+    # the real records are incomplete: only the Info rules that say so report anything
+    shapes = {key[3].rsplit("#", 1)[-1].rstrip(">") for key in results}
+    assert shapes <= {"RatingDerivable", "CostRatingStated", "Programme-findingsShown"}, shapes
 
 
 @pytest.mark.slow

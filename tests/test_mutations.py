@@ -18,6 +18,8 @@ from conftest import Run
 
 REPO = Path(__file__).resolve().parent.parent
 IPP = REPO / "data" / "programmes" / "infant-parent-psychotherapy.ttl"
+# The resources IPP links to that other programmes share (the clearinghouse, its review).
+SHARED = REPO / "data" / "shared.ttl"
 ID = "https://w3id.org/guidebook-kg/id/"
 GB = "https://w3id.org/guidebook-kg/ontology#"
 GBC = "https://w3id.org/guidebook-kg/concept/"
@@ -62,7 +64,7 @@ def keep(store: ox.Store) -> None:
 
 
 def results(run: Run, path: Path) -> tuple[int, list[dict[str, str]]]:
-    result = run("validate", str(path), "--format", "json", project=REPO)
+    result = run("validate", str(path), str(SHARED), "--format", "json", project=REPO)
     assert result.stderr == "" or result.stderr.startswith("Error: does not conform")
     return result.exit_code, json.loads(result.stdout)["results"]
 
@@ -88,10 +90,12 @@ def test_removing_study_2_breaks_the_3_plus_rating(run: Run, tmp_path: Path) -> 
     status, found = results(run, mutate(tmp_path, remove_study_2))
 
     assert status == 1
-    rating = (str(ASSESSMENT), f"<{GB}evidenceRating>")
-    assert {(*rating, f"<{GBSH}Level3Supported>"), (*rating, f"<{GBSH}Plus3Supported>")} <= (
-        violations(found)
-    )
+    rating = (str(ASSESSMENT), f"<{GB}evidenceRating>", f"<{GBSH}RatingAgreesWithEvidence>")
+    assert rating in violations(found)
+    (disagreement,) = [r for r in found if r["shape"] == "gbsh:RatingAgreesWithEvidence"]
+    # study 1 alone was not rigorously conducted: level 3 and its plus are gone, 2+ remains
+    assert "allow 2+" in disagreement["message"]
+    assert "Level 3: a rigorous RCT or QED" in disagreement["message"]
     # The findings of study 2 now point at nothing: each is reported where it is.
     dangling = {r["focusNode"] for r in found if r["shape"] == "gbsh:Finding-basedOnStudy"}
     assert dangling == {
@@ -112,16 +116,16 @@ def test_claiming_level_4_names_the_missing_condition(run: Run, tmp_path: Path) 
 
     assert status == 1
     assert violations(found) == {
-        (str(ASSESSMENT), f"<{GB}evidenceRating>", f"<{GBSH}Level4Replicated>")
+        (str(ASSESSMENT), f"<{GB}evidenceRating>", f"<{GBSH}RatingAgreesWithEvidence>")
     }
     # Study 2 alone already shows a one-year outcome by expert observation, so replication
     # is the condition that is missing, and the message says so.
-    (replication,) = [r for r in found if r["shape"] == "gbsh:Level4Replicated"]
-    assert "replication" in replication["message"]
-    text = run("validate", str(path), project=REPO).stdout
-    assert "gbsh:Level4Replicated: Level 4 needs replication" in text
-    assert "Level4LongTerm" not in text
-    assert "Level4IndependentMeasure" not in text
+    (disagreement,) = found
+    message = disagreement["message"]
+    assert "states 4, but the studies it considered allow 3+" in message
+    assert "Level 4: replicated in another rigorously conducted study" in message
+    assert "long-term" not in message
+    assert "independent of participants" not in message
 
 
 def test_claiming_level_4_without_the_one_year_outcome(run: Run, tmp_path: Path) -> None:
@@ -135,11 +139,12 @@ def test_claiming_level_4_without_the_one_year_outcome(run: Run, tmp_path: Path)
     status, found = results(run, mutate(tmp_path, rate_4_without_follow_up))
 
     assert status == 1
-    rating = (str(ASSESSMENT), f"<{GB}evidenceRating>")
     assert violations(found) == {
-        (*rating, f"<{GBSH}Level4Replicated>"),
-        (*rating, f"<{GBSH}Level4LongTerm>"),
+        (str(ASSESSMENT), f"<{GB}evidenceRating>", f"<{GBSH}RatingAgreesWithEvidence>")
     }
+    (disagreement,) = found
+    assert "replicated in another rigorously conducted study" in disagreement["message"]
+    assert "at least one study shows long-term impact" in disagreement["message"]
 
 
 def test_an_improvement_index_of_75_fails(run: Run, tmp_path: Path) -> None:
@@ -173,7 +178,7 @@ def test_a_negative_index_on_a_positive_finding_fails(run: Run, tmp_path: Path) 
     [
         (
             lambda s: replace(s, ASSESSMENT, gb("mixedFindings"), ox.Literal(True)),
-            "MixedFindingsMatchStudies",
+            "RatingAgreesWithEvidence",
         ),
         (
             lambda s: s.add(ox.Quad(ASSESSMENT, gb("unmetCriterion"), gbc("criterion-long-term"))),

@@ -33,12 +33,7 @@ DATA_ARGS = [arg for path in PROGRAMMES for arg in ("--data", str(path))]
 
 # What Virtuoso Open Source 7.2.5 (Debian) gets wrong in these two views; both are being
 # rewritten to read derived facts, after which these markers must go.
-VIRTUOSO_FAILS = {
-    "programme-ratings": "Virtuoso 7.2.5 returns the boolean expression bound to ?agrees as "
-    '"1"^^xsd:integer, not a boolean',
-    "rating-derivation": "Virtuoso 7.2.5 cannot compile it: 'SQ156: Internal Optimized "
-    "compiler error : Bad dfe in sqlo_place_exp' (HTTP 500)",
-}
+VIRTUOSO_FAILS: dict[str, str] = {}
 
 
 def _marks(kind: str, view: str) -> list[pytest.MarkDecorator]:

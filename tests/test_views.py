@@ -14,7 +14,17 @@ from hypothesis import strategies as st
 from conftest import Run, assert_isomorphic, rdflib_graph
 from guidebook_kg import render, views
 from guidebook_kg.errors import InputError
-from view_cases import CASES, EXPECTED, GOLDEN, REPO, case_id, fixture_store, project
+from view_cases import (
+    CASES,
+    EXPECTED,
+    EXPECTED_DISAGREEING,
+    EXPECTED_OPEN,
+    GOLDEN,
+    REPO,
+    case_id,
+    fixture_store,
+    project,
+)
 
 
 @pytest.fixture(scope="module")
@@ -158,11 +168,15 @@ def test_every_fixture_gets_the_rating_it_was_written_for(
     store: ox.Store, catalogue: dict[str, views.View]
 ) -> None:
     table = views.run(store, catalogue["programme-ratings"], {}, catalogue)
-    derived = {render.for_people(r["programme"]): r["derived"].value for r in table.records()}  # type: ignore[union-attr]
-    agrees = {render.for_people(r["programme"]): r["agrees"].value for r in table.records()}  # type: ignore[union-attr]
+    rows = {render.for_people(r["programme"]): r for r in table.records()}
 
-    assert derived == EXPECTED
-    assert set(agrees.values()) == {"true"}
+    assert set(rows) == set(EXPECTED) | set(EXPECTED_OPEN)
+    for slug, rating in EXPECTED.items():
+        assert rows[slug]["derived"] == ox.Literal(rating), slug
+        assert rows[slug]["agrees"] == ox.Literal(True), slug
+    for slug, stated in EXPECTED_OPEN.items():
+        assert rows[slug]["asserted"] == ox.Literal(stated), slug
+        assert (rows[slug]["derived"], rows[slug]["agrees"]) == (None, None), slug
 
 
 def test_the_two_rating_views_derive_the_same_rating() -> None:
@@ -170,11 +184,18 @@ def test_the_two_rating_views_derive_the_same_rating() -> None:
     catalogue = views.load_views(project())
     ratings = views.run(store, catalogue["programme-ratings"], {}, catalogue).records()
     derivation = views.run(store, catalogue["rating-derivation"], {}, catalogue).records()
+    history = views.run(store, catalogue["rating-history"], {}, catalogue).records()
 
-    from_ratings = {r["programme"]: r["derived"] for r in ratings}
-    from_derivation = {r["programme"]: r["derived"] for r in derivation}
-    assert from_ratings == from_derivation
-    assert len(from_ratings) == len(EXPECTED) + 2
+    # the latest assessment of each programme, as the summary shows it
+    from_ratings = {r["assessment"]: r["derived"] for r in ratings}
+    from_derivation = {r["assessment"]: r["derived"] for r in derivation}
+    from_history = {r["assessment"]: r["derived"] for r in history}
+    assert from_ratings.items() <= from_derivation.items()
+    assert from_derivation == from_history
+    assert len(from_ratings) == len(EXPECTED) + len(EXPECTED_OPEN) + len(EXPECTED_DISAGREEING)
+    # every assessment has one row per criterion
+    criteria = {r["criterion"] for r in derivation}
+    assert len(derivation) == len(from_history) * len(criteria)
 
 
 def test_ipp_criteria_are_the_ones_of_its_page() -> None:
@@ -353,12 +374,15 @@ def test_query_prints_a_table_with_labels(run_repo: Run) -> None:
     assert result.exit_code == 0
     header, rule, *rows = result.stdout.splitlines()
     assert header.split() == [
-        "programme", "name", "asserted", "derived", "agrees", "cost", "studies",
+        "programme", "name", "assessment", "asserted", "derived", "agrees", "cost", "studies",
         "child_outcomes", "best_index",
     ]
     assert set(rule) <= {"-", " "}
     ipp = next(r for r in rows if r.startswith("infant-parent-psychotherapy"))
-    assert ipp.split()[-7:] == ["3+", "3+", "true", "NA", "2", "4", "50"]
+    assert ipp.split()[-8:] == [
+        "id:programme/infant-parent-psychotherapy/assessment/2016-07",
+        "3+", "3+", "true", "NA", "2", "4", "50",
+    ]
     assert "https://" not in result.stdout
 
 

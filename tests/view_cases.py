@@ -1,8 +1,8 @@
 """Shared by the view tests: the fixture graph and the view runs whose results are golden.
 
 The fixture graph is the project's ontology plus one file per fixture programme
-(tests/fixtures/programmes/*.ttl), each in its own programme graph, as ``store.load``
-would put it; the IPP data is left out so that the golden files depend on fixtures only.
+(tests/fixtures/programmes/*.ttl), each in its own programme graph, and what the evidence
+standards derive from them, as ``store.load`` would put it; the IPP data is left out so that the golden files depend on fixtures only.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from guidebook_kg import store as store_module
+from guidebook_kg.derive import derive
 from guidebook_kg.project import Project, find_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,8 +32,15 @@ EXPECTED = {
     "unproven-club": "NL2",
     "no-effect-mentoring": "NE",
     "mixed-home-visiting": "3*",
+    "dated-assessments": "3+*",
 }
-EXPECTED_DISAGREEING = {"claimed-replication": ("4", "3+"), "unflagged-mixed": ("3", "3*")}
+# Fixtures whose record cannot decide the rating: the rating they state.
+EXPECTED_OPEN = {"unrated-studies": "4+"}
+EXPECTED_DISAGREEING = {
+    "claimed-replication": ("4", "3+"),
+    "unflagged-mixed": ("3", "3*"),
+    "plus-from-no-effect": ("3+", "3"),
+}
 
 # (view, parameters): every view at least once, each parameter at least once.
 CASES: list[tuple[str, dict[str, str]]] = [
@@ -40,6 +48,9 @@ CASES: list[tuple[str, dict[str, str]]] = [
     ("programme-ratings", {}),
     ("rating-derivation", {}),
     ("rating-derivation", {"programme": "two-study-support"}),
+    ("rating-history", {}),
+    ("rating-history", {"programme": "dated-assessments"}),
+    ("crosswalk", {}),
     ("child-outcomes", {}),
     ("child-outcomes", {"programme": "independent-family"}),
     ("studies", {}),
@@ -72,4 +83,5 @@ def fixture_store(*, disagreeing: bool = False) -> ox.Store:
         store_module.load_file(store, path, store_module.ONTOLOGY_GRAPH_NODE)
     for path in [*PROGRAMMES, *(DISAGREEING if disagreeing else [])]:
         store_module.load_file(store, path, store_module.programme_graph(path.stem))
+    derive(store, project().derivation_files())
     return store

@@ -473,31 +473,41 @@ def query_command(app: AppContext, name: str, pairs: tuple[str, ...], fmt: str,
 @main.command("rate")
 @click.argument("programme", required=False, metavar="[PROGRAMME]")
 @click.option("--explain", is_flag=True,
-              help="Show every criterion, met or not, with the studies behind it, and why "
-              "the programme is not rated higher.")
+              help="Show every criterion of every assessment, met, not met or not derivable, "
+              "with the studies behind it, and why the programme is not rated higher.")
 @pass_app
 def rate_command(app: AppContext, programme: str | None, explain: bool) -> None:
-    """Compare asserted and derived evidence ratings; exit 1 if any disagree.
+    """Each assessment's stated rating beside the rating its studies support.
 
-    PROGRAMME is a slug or an IRI; without it, every programme.
+    PROGRAMME is a slug or an IRI; without it, every programme. Assessments are shown
+    oldest first, each judged on the studies it considered; when a record lacks facts the
+    evidence standards need, the rating is "not derivable" and the output says what is
+    missing. Exit status 1 when `guidebook validate` would report a violation of the
+    rating rules (shapes/ratings.ttl), and the message says which.
 
     \b
     Examples:
         guidebook rate
         guidebook rate infant-parent-psychotherapy --explain
+        guidebook rate parents-as-first-teachers
     """
     from guidebook_kg import render, views
+    from guidebook_kg import validate as validating
     from guidebook_kg.errors import ValidationFailed
+    from guidebook_kg.report import Severity
 
     catalogue = views.load_views(app.project)
     ratings = views.rate(views.LocalEngine(app.store), catalogue, programme, explain=explain)
     click.echo(render.ratings_text(ratings, explain=explain), nl=False)
-    wrong = [r.slug for r in ratings if r.agrees is False]
-    if wrong:
+    report = validating.check_ratings(app.store, app.project, focus=programme)
+    failing = report.at_or_above(Severity.VIOLATION)
+    if failing:
+        rules = sorted({r.source_shape.rstrip(">").rpartition("#")[2] for r in failing})
+        where = sorted({report.programmes.get(r.focus_node, r.focus_node) for r in failing})
         raise ValidationFailed(
-            f"{len(wrong)} asserted rating(s) disagree with the evidence standards: "
-            + ", ".join(wrong),
-            hint="see `guidebook rate PROGRAMME --explain`",
+            f"guidebook validate reports {len(failing)} violation(s) of the rating rules "
+            f"({', '.join(rules)}) for {', '.join(where)}",
+            hint="see `guidebook validate --shape RULE` and `guidebook rate PROGRAMME --explain`",
         )
 
 

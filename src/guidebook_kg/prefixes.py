@@ -36,3 +36,5 @@ PREFIXES: Final[dict[str, str]] = {
 # programme can be replaced or pushed on its own.
 ONTOLOGY_GRAPH: Final = f"{BASE}graph/ontology"
 PROGRAMME_GRAPH_BASE: Final = f"{BASE}graph/programme/"
+# What the evidence standards derive from the other graphs (queries/derivation/).
+DERIVED_GRAPH: Final = f"{BASE}graph/derived"

@@ -17,7 +17,11 @@ Source = Literal["checkout", "--project", "installed"]
 ONTOLOGY = "ontology"
 DATA = "data"
 SHAPES = "shapes"
+# The rating rules within shapes/: what `guidebook rate` checks.
+RATING_RULES = "ratings.ttl"
 QUERIES = "queries"
+# The derivation steps (CONSTRUCT queries) under queries/.
+DERIVATION = "derivation"
 
 # The wheel carries the four folders here (see force-include in pyproject.toml).
 SHIPPED = "_project"
@@ -64,6 +68,15 @@ class Project:
     def shape_files(self) -> list[Path]:
         """``shapes/*.ttl``, sorted."""
         return _files(self.shapes_dir, "*.ttl")
+
+    def derivation_files(self) -> list[Path]:
+        """``queries/derivation/*.rq``, in file-name order: the steps of the derivation."""
+        return _files(self.queries_dir / DERIVATION, "*.rq")
+
+    @property
+    def rating_rules(self) -> Path:
+        """``shapes/ratings.ttl``: the shapes that compare stated ratings with the evidence."""
+        return self.shapes_dir / RATING_RULES
 
     def query_files(self) -> list[Path]:
         """``queries/*.rq``, sorted; each file stem is a view name."""

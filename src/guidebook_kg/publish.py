@@ -108,10 +108,10 @@ def check(
     progress: Progress = _no_progress,
     catalogue: Mapping[str, Any] | None = None,
 ) -> None:
-    """Refuse to publish data that breaks a shape or whose asserted rating is not the one
-    the evidence standards give (as ``guidebook rate`` finds). Raises
+    """Refuse to publish data that breaks a shape, the rating rules of shapes/ratings.ttl
+    among them (an asserted rating its considered studies do not support). Raises
     :class:`BuildRefused` with the report."""
-    from guidebook_kg import render, validate, views
+    from guidebook_kg import validate
 
     progress("Validating against the shapes")
     report = validate.validate(store, project)
@@ -121,22 +121,6 @@ def check(
             "nothing was written",
             validate.render_text(report, limit=REPORT_LIMIT),
             hint="fix the data, then build again; `guidebook validate` shows the same report",
-        )
-    progress("Checking every rating against the evidence")
-    catalogue = views.load_views(project) if catalogue is None else catalogue
-    if views.RATINGS_VIEW not in catalogue:
-        return  # a project without the rating views (a bare test project)
-    engine = views.LocalEngine(store)
-    wrong = [r for r in views.rate(engine, catalogue) if r.agrees is False]
-    if wrong:
-        # The same explanation `guidebook rate --explain` gives, for the ones that differ.
-        explained = [views.rate(engine, catalogue, r.programme, explain=True)[0] for r in wrong]
-        raise BuildRefused(
-            f"{len(wrong)} asserted rating(s) disagree with the evidence standards: "
-            + ", ".join(r.slug for r in wrong)
-            + "; nothing was written",
-            render.ratings_text(explained, explain=True),
-            hint="`guidebook rate PROGRAMME --explain` shows why",
         )
 
 

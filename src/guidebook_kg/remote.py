@@ -23,6 +23,7 @@ import ast
 import json
 import re
 import urllib.error
+import urllib.request
 from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
@@ -316,6 +317,39 @@ def run_graph(
 # ----------------------------------------------------------------------------- writing
 
 
+class _PreemptiveDigest(urllib.request.HTTPDigestAuthHandler):
+    """HTTP Digest authentication that, once challenged, authenticates every later request
+    at once (the stock handler waits for a 401 each time, so a large body is sent twice,
+    and a store that gives up on it mid-upload breaks the connection)."""
+
+    def __init__(self, manager: urllib.request.HTTPPasswordMgr) -> None:
+        super().__init__(manager)
+        self._challenge: dict[str, str] | None = None
+
+    @property
+    def challenged(self) -> bool:
+        return self._challenge is not None
+
+    def http_error_auth_reqed(self, auth_header: str, host: str, req: Any, headers: Any) -> Any:
+        offered = headers.get(auth_header)
+        if offered:
+            scheme, _, rest = offered.partition(" ")
+            if scheme.lower() == "digest":
+                self._challenge = urllib.request.parse_keqv_list(
+                    urllib.request.parse_http_list(rest)
+                )
+        return super().http_error_auth_reqed(auth_header, host, req, headers)
+
+    def http_request(self, req: Any) -> Any:
+        if self._challenge is not None and not req.has_header("Authorization"):
+            answer = self.get_authorization(req, self._challenge)
+            if answer:
+                req.add_unredirected_header("Authorization", f"Digest {answer}")
+        return req
+
+    https_request = http_request
+
+
 class GraphStore:
     """Where ``guidebook push`` writes: a store's SPARQL 1.1 Graph Store HTTP Protocol
     service (``gsp_url``) and its SPARQL Update endpoint (``update_url``).
@@ -342,11 +376,13 @@ class GraphStore:
         self.timeout = timeout
         handlers: list[Any] = []
         self._basic: str | None = None
+        self._digest: _PreemptiveDigest | None = None
         if user is not None:
             if auth == "digest":
                 manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
                 manager.add_password(None, [gsp_url, update_url], user, password or "")
-                handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
+                self._digest = _PreemptiveDigest(manager)
+                handlers.append(self._digest)
             else:
                 import base64
 
@@ -356,6 +392,10 @@ class GraphStore:
 
     def put(self, graph: str, data: bytes, media_type: str = "application/n-triples") -> None:
         """Replace ``graph`` with ``data`` (GSP PUT ``?graph=``)."""
+        if self._digest is not None and not self._digest.challenged:
+            # Be challenged by a small request first: a store (Virtuoso) that answers 401
+            # to a large unauthenticated upload closes the connection mid-body.
+            self.delete(graph)
         self._send("PUT", self._graph_url(graph), data, {"Content-Type": media_type})
 
     def delete(self, graph: str) -> None:

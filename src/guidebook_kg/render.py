@@ -13,7 +13,7 @@ import functools
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -234,6 +234,10 @@ class _Graph:
         found = self.one(s, p)
         return None if found is None else str(found.value)
 
+    @staticmethod
+    def text_of(term: Any) -> str:
+        return str(term.value)
+
     def flag(self, s: Any, p: str) -> bool | None:
         found = self.text(s, p)
         return None if found is None else found in ("true", "1")
@@ -263,6 +267,12 @@ class FindingView:
     index: int | None
     timing: str | None
     long_term: bool
+    effect: str | None = None  # "positive", "no effect", "negative"; None when not stated
+    significant: bool | None = None
+
+    @property
+    def positive(self) -> bool:
+        return self.effect in (None, "positive")
 
     @property
     def index_text(self) -> str:
@@ -289,6 +299,10 @@ class OutcomeBlock:
 class DomainBlock:
     domain: str
     general: list[tuple[str, list[OutcomeBlock]]] = field(default_factory=list)
+
+    @property
+    def has_no_effect(self) -> bool:
+        return any(not f.positive for _, blocks in self.general for b in blocks for f in b.findings)
 
 
 def number(text: str | None) -> str | None:
@@ -324,17 +338,16 @@ def page_model(triples: Iterable[ox.Triple], programme: str) -> dict[str, Any]:
     if not g.out.get(p):
         raise InputError(f"no facts about programme {programme}")
 
-    assessments = g.objects(p, GB.hasAssessment)
-    # The latest assessment, as the rating views take it: by review date.
-    assessment = max(
-        assessments,
-        key=lambda a: (g.text(g.one(a, GB.partOfReview), DCTERMS.date) or "", str(a)),
-        default=None,
+    # Oldest first; the latest is the current one, as the rating views take it.
+    assessments = sorted(
+        g.objects(p, GB.hasAssessment), key=lambda a: (_assessment_date(g, a), str(a))
     )
+    # the current one, as the derivation names it
+    assessment = g.one(p, GB.currentAssessment) or (assessments[-1] if assessments else None)
     rating = g.one(assessment, GB.evidenceRating) if assessment else None
     level = g.one(rating, GB.evidenceLevel) if rating else None
     cost = g.one(assessment, GB.costRating) if assessment else None
-    review = g.one(assessment, GB.partOfReview) if assessment else None
+    reviews = g.labels(assessment, GB.partOfReview) if assessment else []
     source = g.one(p, PROV.wasDerivedFrom)
     study_name = _study_names(g, p)
 
@@ -357,15 +370,17 @@ def page_model(triples: Iterable[ox.Triple], programme: str) -> dict[str, Any]:
         outcomes = block.general[-1][1]
         if not outcomes or outcomes[-1].outcome != g.label(outcome):
             outcomes.append(OutcomeBlock(g.label(outcome)))
-        timing = g.one(f, GB.timing)
+        effect = g.one(f, GB.effect)
         outcomes[-1].findings.append(
             FindingView(
                 study=study_name.get(g.one(f, GB.basedOnStudy), ""),
                 statement=g.text(f, GB.statement),
                 measure=g.text(f, GB.measureDescription),
                 index=_integer(g.text(f, GB.improvementIndex)),
-                timing=(g.text(timing, SKOS.altLabel) or g.label(timing)) if timing else None,
-                long_term=bool(timing and g.flag(timing, GB.longTerm)),
+                timing=_timing(g, f),
+                long_term=bool(g.flag(f, GB.longTerm)),
+                effect=_EFFECTS.get(effect.value) if isinstance(effect, ox.NamedNode) else None,
+                significant=g.flag(f, GB.statisticallySignificant),
             )
         )
 
@@ -381,7 +396,9 @@ def page_model(triples: Iterable[ox.Triple], programme: str) -> dict[str, Any]:
         "scope_note": g.text(p, SKOS.scopeNote),
         "published": month_year(g.text(source, DCTERMS.issued)) if source else None,
         "source": source.value if isinstance(source, ox.NamedNode) else None,
-        "review": g.label(review) if review else None,
+        "review": "; ".join(reviews) or None,
+        "alt_names": [g.text_of(o) for o in g.objects(p, SKOS.altLabel)],
+        "history": [_assessment(g, a, study_name) for a in assessments],
         "provider_agreed": g.flag(assessment, GB.providerAgreedToTerms) if assessment else None,
         "rating": g.text(assessment, GB.ratingNotation) if assessment else None,
         "has_plus": bool(assessment and g.flag(assessment, GB.hasPlus)),
@@ -399,6 +416,14 @@ def page_model(triples: Iterable[ox.Triple], programme: str) -> dict[str, Any]:
         "cost_definition": g.text(cost, SKOS.definition) if cost else None,
         "domains": list(domains.values()),
         "other_outcomes": g.labels(p, GB.otherOutcome),
+        "outcome_domains": g.labels(p, GB.childOutcomeDomain),
+        "intended_ages": g.text(p, GB.intendedAgeDescription),
+        "evaluated_ages": g.text(p, GB.evaluatedAgeDescription),
+        "ethnicities": sorted(g.text_of(o) for o in g.objects(p, GB.evaluatedEthnicity)),
+        "ethnicity_reported": g.flag(p, GB.ethnicityReported),
+        "delivery_settings": g.labels(p, GB.deliverySetting),
+        "targeting_note": g.text(p, GB.targetingNote),
+        "external_ratings": [_external_rating(g, r) for r in g.objects(p, GB.externalRating)],
         "age_groups": g.labels(p, GB.ageGroup),
         "delivery_models": g.labels(p, GB.deliveryModel),
         "evidence_settings": g.labels(p, GB.evidenceSetting),
@@ -425,6 +450,107 @@ def page_model(triples: Iterable[ox.Triple], programme: str) -> dict[str, Any]:
     }
 
 
+_EFFECTS = {
+    GBC["effect-positive"]: "positive",
+    GBC["effect-none"]: "no effect",
+    GBC["effect-negative"]: "negative",
+}
+
+
+def _assessment_date(g: _Graph, assessment: Any) -> str:
+    """The date of the assessment's latest review ("" when it has none)."""
+    return max((g.text(r, DCTERMS.date) or "" for r in g.objects(assessment, GB.partOfReview)),
+               default="")
+
+
+def _assessment(g: _Graph, a: Any, study_name: Mapping[Any, str]) -> dict[str, Any]:
+    """One assessment with what the evidence standards derive for it (graph/derived)."""
+    possible = sorted(
+        g.objects(a, GB.possibleRating), key=lambda r: -float(g.text(r, GB.precedence) or 0)
+    )
+    results = sorted(
+        g.objects(a, GB.criterionResult), key=lambda r: g.order(g.one(r, GB.criterion))
+    )
+    return {
+        "date": month_year(_assessment_date(g, a)) or None,
+        "reviews": g.labels(a, GB.partOfReview),
+        "rating": g.text(a, GB.ratingNotation),
+        "derived": g.text(a, GB.derivedNotation),
+        "possible": [g.text(r, SKOS.notation) or g.label(r) for r in possible],
+        "agrees": g.flag(a, GB.agreesWithEvidence),
+        "gaps": sorted(g.text_of(o) for o in g.objects(a, GB.derivationGap)),
+        "criteria": [
+            {
+                "label": g.label(g.one(r, GB.criterion)),
+                "status": g.label(g.one(r, GB.status)),
+                "studies": _names(g, study_name, r, GB.supportingStudy),
+                "undecided": _names(g, study_name, r, GB.undecidedStudy),
+            }
+            for r in results
+        ],
+    }
+
+
+def _names(g: _Graph, study_name: Mapping[Any, str], result: Any, link: str) -> list[str]:
+    return sorted(study_name.get(s) or g.label(s) for s in g.objects(result, link))
+
+
+def _external_rating(g: _Graph, r: Any) -> dict[str, Any]:
+    registry = g.one(r, GB.ratedBy)
+    concept = g.one(r, GB.registryRating)
+    cost = g.one(r, GB.unitCost)
+    return {
+        "registry": g.label(registry) if registry else None,
+        "text": g.text(r, GB.ratingText),
+        "concept": g.label(concept) if concept else None,
+        "date": month_year(g.text(r, DCTERMS.date)),
+        "cost": _money(g, cost) if cost else None,
+    }
+
+
+def _money(g: _Graph, amount: Any) -> str:
+    low, high = g.text(amount, SCHEMA.minValue), g.text(amount, SCHEMA.maxValue)
+    currency = g.text(amount, SCHEMA.currency) or ""
+    symbol = {"EUR": "€", "GBP": "£", "USD": "$"}.get(currency, currency + " ")
+    parts = [f"{symbol}{int(Decimal(v)):,}" for v in (low, high) if v is not None]
+    return "\u2013".join(parts)  # an en dash between the ends of the range
+
+
+def _timing(g: _Graph, finding: Any) -> str | None:
+    """When a finding was measured, in words: as the source says it, else its timing
+    concept's words, else its follow-up."""
+    described = g.text(finding, GB.timingDescription)
+    if described:
+        return described
+    timing = g.one(finding, GB.timing)
+    if timing is not None:
+        return g.text(timing, SKOS.altLabel) or g.label(timing)
+    unit = g.one(finding, GB.followUpUnit)
+    value = g.text(finding, GB.followUpValue)
+    if value is None or unit is None:
+        return None
+    return follow_up_words(value, g.label(unit))
+
+
+def follow_up_words(value: str, unit: str) -> str:
+    """A follow-up in words: ``10`` ``Years`` as "10 years later", ``1`` ``Weeks`` as
+    "1 week later", 0 as "Immediately after the intervention"."""
+    amount = number(value) or value
+    if Decimal(amount) == 0:
+        return "Immediately after the intervention"
+    noun = unit.lower()
+    if amount == "1" and noun.endswith("s"):
+        noun = noun[:-1]
+    return f"{amount} {noun} later"
+
+
+def _follow_up_days(g: _Graph, timing: Any) -> float:
+    """A timing concept's follow-up in days, to order timings (unknown ones last)."""
+    value = g.text(timing, GB.followUpValue)
+    days = g.text(g.one(timing, GB.followUpUnit), GB.daysPerUnit)
+    return float(value) * float(days) if value and days else float("inf")
+
+
 def _studies(g: _Graph, p: Any) -> list[Any]:
     def key(s: Any) -> tuple[str, str]:
         number_text = g.text(s, GB.studyNumber) or ""
@@ -437,7 +563,11 @@ def _study_names(g: _Graph, p: Any) -> dict[Any, str]:
     names = {}
     for s in _studies(g, p):
         number_text = g.text(s, GB.studyNumber)
-        names[s] = f"study {number_text}" if number_text else g.label(s)
+        # a study known only by its citation is named by it
+        names[s] = (
+            f"study {number_text}" if number_text
+            else g.text(s, GB.shortCitation) or g.label(s)
+        )
     return names
 
 
@@ -460,13 +590,20 @@ def _delivery(g: _Graph, p: Any) -> dict[str, Any]:
     return {
         "summary": g.text(p, GB.deliverySummary),
         "sessions": g.text(p, GB.sessionCount),
+        "sessions_min": g.text(p, GB.sessionMinCount),
+        "sessions_max": g.text(p, GB.sessionMaxCount),
+        "schedule": g.text(p, GB.sessionSchedule),
+        "max_duration_months": number(g.text(p, GB.maxDurationMonths)),
+        "group_size": g.text(p, GB.maxGroupSize),
+        "group_unit": concept(GB.groupUnit),
+        "note": g.text(p, GB.deliveryNote),
+        "roles": sorted(g.text_of(o) for o in g.objects(p, GB.practitionerRole)),
         "session_min_hours": number(g.text(p, GB.sessionMinHours)),
         "session_max_hours": number(g.text(p, GB.sessionMaxHours)),
         "frequency": concept(GB.sessionFrequency),
         "min_duration_months": number(g.text(p, GB.minDurationMonths)),
         "open_ended": g.flag(p, GB.durationOpenEnded),
         "practitioners": g.text(p, GB.practitionerCount),
-        "practitioner_role": g.text(p, GB.practitionerRole),
         "practitioner_qualification": concept(GB.practitionerQualification),
         "practitioner_note": g.text(p, GB.practitionerQualificationNote),
         "training_hours": number(g.text(p, GB.trainingHours)),
@@ -503,12 +640,18 @@ def _study(g: _Graph, s: Any, name: str) -> dict[str, Any]:
             for sub in (g.objects(sample, GB.subgroup) if sample else [])
         ],
         "timings": [
-            g.label(t)
-            for t in sorted(
-                g.objects(s, GB.timing),
-                key=lambda t: (float(g.text(t, GB.monthsAfterIntervention) or 0), str(t)),
-            )
+            *(
+                g.label(t)
+                for t in sorted(
+                    g.objects(s, GB.timing), key=lambda t: (_follow_up_days(g, t), str(t))
+                )
+            ),
+            *(g.text_of(d) for d in g.objects(s, GB.timingDescription)),
         ],
+        "child_impact": g.label(g.one(s, GB.childImpact)) if g.one(s, GB.childImpact) else None,
+        "sample_unit": g.label(g.one(sample, GB.sampleUnit))
+        if sample and g.one(sample, GB.sampleUnit)
+        else None,
         "child_outcomes": g.labels(s, GB.childOutcome),
         "other_outcomes": g.labels(s, GB.otherOutcome),
         "rating": g.text(g.one(s, GB.studyRating), SKOS.notation),
@@ -524,6 +667,7 @@ def _study(g: _Graph, s: Any, name: str) -> dict[str, Any]:
             {
                 "label": g.label(a),
                 "role": g.label(g.one(a, GB.armRole)) if g.one(a, GB.armRole) else None,
+                "size": g.text(a, GB.armSize),
             }
             for a in g.objects(s, GB.arm)
         ],
@@ -558,31 +702,45 @@ def join(items: Sequence[str], last: str = "and") -> str:
 
 
 def ratings_text(ratings: Sequence[views.Rating], *, explain: bool = False) -> str:
-    """Asserted vs derived ratings; with ``explain``, every criterion and its studies."""
+    """Every assessment's stated rating beside the derived one, oldest first per programme;
+    what each record lacks when the rating cannot be derived; with ``explain``, every
+    criterion and its studies, and why the programme is not rated higher."""
     if not explain:
-        columns = ["programme", "name", "asserted", "derived", "agrees"]
+        columns = ["programme", "reviewed", "stated", "derived", "check"]
         rows: list[tuple[Term | None, ...]] = [
             (
                 ox.Literal(r.slug),
-                ox.Literal(r.name),
+                ox.Literal(r.date or "-"),
                 ox.Literal(r.asserted or "-"),
-                ox.Literal(r.derived),
+                ox.Literal(r.derived or "-"),
                 ox.Literal(_agreement(r)),
             )
             for r in ratings
         ]
-        return table_text(Table(columns, rows))
+        text = table_text(Table(columns, rows))
+        lacking = [r for r in ratings if r.gaps]
+        if lacking:
+            text += "\nWhat the records lack:\n" + "".join(
+                f"  {r.slug} {r.date or ''} ({r.asserted or '-'}): {r.gaps}\n" for r in lacking
+            )
+        histories = [h for h in _histories(ratings) if h]
+        if histories:
+            text += "\nRating history:\n" + "".join(f"  {h}\n" for h in histories)
+        return text
     blocks = []
     for r in ratings:
         lines = [
-            f"{r.name} ({r.slug})",
-            f"  asserted {r.asserted or '-'}, derived {r.derived}: {_agreement(r)}",
+            f"{r.name} ({r.slug}), {_reviewed(r)}",
+            f"  stated {r.asserted or '-'}, derived {r.derived or '-'}: {_agreement(r)}",
         ]
+        if not r.derivable and r.possible:
+            lines.append(f"  the record allows: {' or '.join(r.possible)}")
+        if r.gaps:
+            lines.append(f"  the record lacks: {r.gaps}")
         for c in r.criteria:
-            state = "met    " if c.met else "not met"
-            lines.append(f"  {state}  {c.label}{_criterion_studies(c)}")
+            lines.append(f"  {c.status:<13}  {c.label}{_criterion_studies(c)}")
         blocking = [c for c in r.criteria if c.why_not_higher]
-        if blocking:
+        if blocking and r.derived:
             lines.append(f"  Why it is {r.derived.rstrip('*')} and not higher:")
             for c in blocking:
                 lines.append(f"    - not met: {c.label}. {c.definition} {_short_of(c)}")
@@ -590,17 +748,39 @@ def ratings_text(ratings: Sequence[views.Rating], *, explain: bool = False) -> s
     return "\n\n".join(blocks) + "\n"
 
 
+def _reviewed(rating: views.Rating) -> str:
+    if rating.reviews:
+        return rating.reviews
+    return f"reviewed {rating.date}" if rating.date else "undated"
+
+
+def _histories(ratings: Sequence[views.Rating]) -> list[str]:
+    """"2+ (Foundations for Life, July 2016) → 3+ (January 2021)" for programmes assessed
+    more than once (the ratings arrive oldest first)."""
+    by_programme: dict[str, list[views.Rating]] = {}
+    for r in ratings:
+        by_programme.setdefault(r.slug, []).append(r)
+    return [
+        f"{slug}: " + " → ".join(f"{r.asserted or '-'} ({_reviewed(r)})" for r in history)
+        for slug, history in by_programme.items()
+        if len(history) > 1
+    ]
+
+
 def _agreement(rating: views.Rating) -> str:
     if rating.agrees is None:
-        return "not assessed"
+        return "not derivable" if rating.asserted else "not assessed"
     return "agrees" if rating.agrees else "DISAGREES"
 
 
 def _criterion_studies(criterion: views.Criterion) -> str:
-    if not criterion.studies:
-        return ""
-    names = ", ".join(criterion.studies)
-    return f" - {names}" if criterion.met else f" - only {names}"
+    parts = []
+    if criterion.studies:
+        names = ", ".join(criterion.studies)
+        parts.append(names if criterion.met else f"only {names}")
+    if criterion.undecided:
+        parts.append(f"undecided: {', '.join(criterion.undecided)}")
+    return f" - {'; '.join(parts)}" if parts else ""
 
 
 def _short_of(criterion: views.Criterion) -> str:
@@ -609,3 +789,5 @@ def _short_of(criterion: views.Criterion) -> str:
     names = join(list(criterion.studies))
     verb = "does" if len(criterion.studies) == 1 else "do"
     return f"Only {names} {verb}."
+
+

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
+from guidebook_kg.derive import derive
 from guidebook_kg.errors import InputError, where
 from guidebook_kg.prefixes import ONTOLOGY_GRAPH, PROGRAMME_GRAPH_BASE
 from guidebook_kg.project import Project
@@ -62,7 +63,8 @@ def load(project: Project, extra: Sequence[Path] = ()) -> ox.Store:
     """Load the ontology and every data file (plus ``extra`` files) into a new in-memory store.
 
     Ontology files go to the ontology graph; each data file to the graph of its programme
-    slug. Quads that a TriG/N-Quads file puts in its own named graphs stay there.
+    slug. Quads that a TriG/N-Quads file puts in its own named graphs stay there. Then the
+    evidence standards are applied (:func:`guidebook_kg.derive.derive`).
     """
     data = [*project.data_files(), *extra]
     _check_unique_slugs(data)
@@ -77,6 +79,7 @@ def load(project: Project, extra: Sequence[Path] = ()) -> ox.Store:
         files[graph.value] = path
     if len(files) > 1:
         _check_stated_once(store, files)
+    derive(store, project.derivation_files())
     return store
 
 

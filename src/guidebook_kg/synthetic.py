@@ -7,10 +7,12 @@ Programme ``i`` of seed ``s`` is the same whatever ``n`` is, so a small set is a
 larger one.
 
 Every programme is built from a *recipe* for the rating it should get: the recipe picks
-studies (their ratings, designs, rigour and findings) whose evidence earns that rating
-under the evidence standards, and records which criteria it leaves unmet. The rules
-themselves are not evaluated here; the shapes and the rating views judge the output, and
-the tests check that they agree with the recipe.
+studies (their ratings, designs, rigour and findings) meant to earn that rating, so that
+every rating is well represented. The rating an assessment states is not taken from the
+recipe: programmes are derived in batches with the project's own evidence standards
+(``queries/derivation/``, as every command derives them), and each assessment states the
+derived rating, '*' and unmet criteria (from the ``rating-derivation`` view). The rules
+are evaluated in one place; the tests check that the recipes still earn what they aim at.
 
 ``inject_errors`` breaks chosen programmes on purpose, one error per programme, and
 records each error (kind, focus node, path) so that validation results can be checked
@@ -412,8 +414,10 @@ def _nl2(rng: random.Random, design: str | None = None) -> StudySpec:
 
 
 def _null(rng: random.Random, *, rigorous: bool = False) -> StudySpec:
+    # A rigorous study's evidence is trustworthy whatever it found: rated 3 or 4.
     design = rng.choice(("rct", "qed")) if rigorous else rng.choice(("pre-post", "rct", "qed"))
-    return StudySpec("null", 1, design, rigorous, [_null_finding(rng)])
+    rating = rng.choice((3, 3, 4)) if rigorous else 1
+    return StudySpec("null", rating, design, rigorous, [_null_finding(rng)])
 
 
 def _fill(rng: random.Random, studies: list[StudySpec], count: int,
@@ -435,7 +439,7 @@ def _recipe(key: str, rng: random.Random, count: int) -> tuple[list[StudySpec], 
     elif key == "2":
         studies.append(_rated_2(rng, "pre-post"))
         _fill(rng, studies, count, lambda: rng.choice((
-            lambda: _rated_2(rng, "pre-post"), lambda: _nl2(rng), lambda: _nonrigorous_3(rng),
+            lambda: _rated_2(rng, "pre-post"), lambda: _nl2(rng),
         ))())
         unmet = ["criterion-level-3"]
     elif key == "2+":
@@ -519,11 +523,11 @@ def programme_spec(seed: int, index: int, *, minimum_sample: int = 20,
     rng = random.Random(f"{seed}:{index}")
     key = str(_weighted(rng, RATING_WEIGHTS))  # first draw: _draw_rating repeats it
     count = int(str(_weighted(rng, STUDY_COUNT_WEIGHTS)))
-    mixed = key != "NE" and rng.random() < MIXED_SHARE
+    mixed = key not in ("NE", "NL2") and rng.random() < MIXED_SHARE
     studies, unmet = _recipe(key, rng, count - 1 if mixed else count)
     if mixed:
-        # A study whose child findings are all null beside studies with positive ones.
-        studies.append(_null(rng))
+        # A rigorous study without a positive child finding beside studies with positive ones.
+        studies.append(_null(rng, rigorous=True))
     for need in sorted(needs):
         has, build = _NEEDS[need]
         if not any(has(s) for s in studies):
@@ -715,8 +719,9 @@ def build_programme(spec: ProgrammeSpec) -> Built:
         add(s, gb.shortCitation, _lit(citation))
         add(s, gb.design, gbc[f"design-{study.design}"])
         add(s, gb.rigorouslyConducted, _bool(study.rigorous))
-        if study.provider_independent is not None:
-            add(s, gb.independentOfProvider, _bool(study.provider_independent))
+        # Stated for every study (unstated is what real records do; the benchmark wants
+        # ratings the evidence decides).
+        add(s, gb.independentOfProvider, _bool(bool(study.provider_independent)))
         add(s, gb.country, "euc:GBR" if rng.random() < 0.3 else "euc:USA")
         sample = f"<study/{slug}-{k}/sample>"
         sample_nodes.append(sample)
@@ -874,6 +879,7 @@ def build_programme(spec: ProgrammeSpec) -> Built:
         f"{name}'s evidence comes from {len(spec.studies)} studies."))
     for s in study_nodes:
         add(assessment, gb.considersStudy, s)
+    add(assessment, gb.consideredStudiesComplete, "true")
     for ref in references:
         add(assessment, "cito:citesAsEvidence", ref)
     add(assessment, "dcterms:source", source_page)
@@ -972,13 +978,26 @@ def _design_not_rigorous(b: Built, ctx: dict[str, str]) -> Expected:
     return [(s, gb.studyRating)]
 
 
-def _no_positive_child_finding(b: Built, ctx: dict[str, str]) -> Expected:
-    k = _study_with(b, "nonrigorous-3")
-    for node in b.findings[k]:
-        b.doc.drop(node)
-    b.doc.remove(b.studies[k], gb.childOutcome)
-    b.doc.remove(b.studies[k], gb.timing)
-    return [(b.studies[k], gb.studyRating)]
+def _rating_not_recorded(b: Built, ctx: dict[str, str]) -> Expected:
+    # A record without the ratings of its rigorous studies: level 3 cannot be checked.
+    for study, spec in zip(b.studies, b.spec.studies, strict=True):
+        if spec.role == "rigorous":
+            b.doc.remove(study, gb.studyRating)
+    return [(b.assessment, gb.derivationGap)]
+
+
+def _follow_up_without_unit(b: Built, ctx: dict[str, str]) -> Expected:
+    finding = _a_finding(b)
+    b.doc.add(finding, gb.followUpValue, "18")
+    return [(finding, gb.followUpValue)]
+
+
+def _impact_contradicts_findings(b: Built, ctx: dict[str, str]) -> Expected:
+    # A study rated NL2 with a positive finding: saying it had no impact on balance
+    # contradicts the finding, and (rated NL2) changes no criterion of the rating.
+    k = _study_with(b, "nl2", "pre-post")
+    b.doc.set(b.studies[k], gb.childImpact, gbc["effect-none"])
+    return [(b.studies[k], gb.childImpact)]
 
 
 def _small_sample(b: Built, ctx: dict[str, str]) -> Expected:
@@ -1076,8 +1095,8 @@ def _measurement_of_other_study(b: Built, ctx: dict[str, str]) -> Expected:
 
 def _mixed_flag_wrong(b: Built, ctx: dict[str, str]) -> Expected:
     b.doc.set(b.assessment, gb.mixedFindings, _bool(not b.spec.mixed))
-    # the notation follows the stated flag, so it disagrees too
-    return [(b.assessment, gb.mixedFindings), (b.assessment, gb.ratingNotation)]
+    # the rating disagrees with the evidence, and the notation with the stated flag
+    return [(b.assessment, gb.evidenceRating), (b.assessment, gb.ratingNotation)]
 
 
 def _subgroup_too_big(b: Built, ctx: dict[str, str]) -> Expected:
@@ -1162,8 +1181,13 @@ ERROR_KINDS: tuple[ErrorKind, ...] = (
     # the evidence standards (shapes/evidence.ttl)
     ErrorKind("design-not-rigorous", "a study rated 3 whose design is not an RCT or QED",
               _WITH_OTHER_STUDIES, "nonrigorous-3", _design_not_rigorous),
-    ErrorKind("no-positive-child-finding", "a study rated 3 without a positive child finding",
-              _WITH_OTHER_STUDIES, "nonrigorous-3", _no_positive_child_finding),
+    ErrorKind("rating-not-derivable", "a rigorous study whose rating is not recorded (info)",
+              frozenset({"3", "3+", "4", "4+"}), None, _rating_not_recorded),
+    ErrorKind("follow-up-without-unit", "a finding's follow-up without its time unit",
+              _ALL, None, _follow_up_without_unit),
+    ErrorKind("impact-contradicts-findings",
+              "a study said to have no child impact beside its positive finding (warning)",
+              _POSITIVE - {"NL2"}, "nl2-pre-post", _impact_contradicts_findings),
     ErrorKind("sample-below-minimum",
               "a study rated 2 whose sample is smaller than the level-2 minimum",
               _WITH_OTHER_STUDIES, "rated-2", _small_sample),
@@ -1293,9 +1317,19 @@ def plan_errors(seed: int, n: int, *, dense: bool = False,
 # ------------------------------------------------------------------ writing a project
 
 
+# Programmes are derived this many at a time: one store per batch keeps memory flat.
+BATCH = 500
+
+
 def programmes(n: int, seed: int = 0, *, inject_errors: bool = False, dense: bool = False,
-               minimum_sample: int = 20) -> Iterator[tuple[Built, list[InjectedError]]]:
-    """Build programmes 1..n (with their injected errors) one at a time."""
+               minimum_sample: int = 20, standards: Project | None = None,
+               ) -> Iterator[tuple[Built, list[InjectedError]]]:
+    """Build programmes 1..n (with their injected errors), in order.
+
+    With ``standards`` (a project: its ontology, derivation steps and views), each
+    assessment states the rating the evidence standards derive from its studies; without
+    it, the rating the recipe aimed at (what the tests of the recipes compare with).
+    """
     if n < 1:
         raise UsageError("the number of programmes must be at least 1")
     plan = plan_errors(seed, n, dense=dense) if inject_errors else {}
@@ -1305,20 +1339,92 @@ def programmes(n: int, seed: int = 0, *, inject_errors: bool = False, dense: boo
         "foreign_finding": f"<programme/{first}/finding/1>",
         "foreign_study": f"<study/{first}-1>",
     }
-    for index in range(1, n + 1):
-        kinds = plan.get(index, [])
-        needs = frozenset(k.needs for k in kinds if k.needs)
-        spec = programme_spec(seed, index, minimum_sample=minimum_sample, needs=needs)
-        built = build_programme(spec)
-        errors = []
-        for kind in kinds:
-            expected = kind.inject(built, ctx)
-            errors.append(InjectedError(
-                kind.name, spec.slug, kind.description,
-                tuple((iri(node) if node.startswith("<") else node, _expand(path))
-                      for node, path in expected),
-            ))
-        yield built, errors
+    for start in range(1, n + 1, BATCH):
+        batch = []
+        for index in range(start, min(start + BATCH, n + 1)):
+            kinds = plan.get(index, [])
+            needs = frozenset(k.needs for k in kinds if k.needs)
+            spec = programme_spec(seed, index, minimum_sample=minimum_sample, needs=needs)
+            batch.append((build_programme(spec), kinds))
+        if standards is not None:
+            settle_ratings([built for built, _ in batch], standards)
+        for built, kinds in batch:
+            errors = []
+            for kind in kinds:
+                expected = kind.inject(built, ctx)
+                errors.append(InjectedError(
+                    kind.name, built.spec.slug, kind.description,
+                    tuple((iri(node) if node.startswith("<") else node, _expand(path))
+                          for node, path in expected),
+                ))
+            yield built, errors
+
+
+def settle_ratings(batch: list[Built], standards: Project) -> None:
+    """Make each assessment state the rating, '*' and unmet criteria that the evidence
+    standards of ``standards`` derive from its studies (and update the specs to match)."""
+    from guidebook_kg import derive, views
+    from guidebook_kg.prefixes import ONTOLOGY_GRAPH, PROGRAMME_GRAPH_BASE
+
+    store = ox.Store()
+    for path in standards.ontology_files():
+        store.load(path=path, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(ONTOLOGY_GRAPH))
+    for built in batch:
+        store.load(built.doc.turtle().encode("utf-8"), format=ox.RdfFormat.TURTLE,
+                   base_iri=ID, to_graph=ox.NamedNode(PROGRAMME_GRAPH_BASE + built.spec.slug))
+    derive.derive(store, standards.derivation_files())
+    ratings = {
+        r.assessment: r
+        for r in views.rate(views.LocalEngine(store), views.load_views(standards), explain=True)
+    }
+    for built in batch:
+        found = ratings.get(iri(built.assessment))
+        spec = built.spec
+        aimed = spec.rating.notation + ("*" if spec.mixed else "")
+        if found is not None and found.derived is not None:
+            notation = found.derived
+        elif found is not None and spec.rating.notation in found.possible and found.gaps:
+            # Some recipes leave a fact unstated on purpose (independence from the
+            # provider): the record then allows the rating the recipe aimed at.
+            notation = aimed
+        else:
+            raise InputError(
+                f"synthetic programme {spec.slug}: its studies do not allow the rating "
+                f"{aimed} its recipe aims at",
+                hint="the recipes in guidebook_kg.synthetic no longer match ontology/"
+                "standards.ttl; change the recipe",
+            )
+        rating = RATINGS[notation.rstrip("*")]
+        spec.rating, spec.mixed = rating, notation.endswith("*")
+        spec.unmet = sorted(
+            c.iri.removeprefix(GBC.namespace) for c in found.criteria if c.why_not_higher
+        )
+        if not rating.costed:
+            spec.cost = None
+        elif spec.cost is None:
+            spec.cost = random.Random(f"cost:{spec.slug}").choice(_COSTS)
+        _state_rating(built)
+
+
+def _state_rating(built: Built) -> None:
+    """Write the spec's rating, '*', cost and unmet criteria into the assessment."""
+    doc, a, spec, rating = built.doc, built.assessment, built.spec, built.spec.rating
+    doc.set(a, gb.evidenceRating, gbc[rating.concept])
+    doc.set(a, gb.evidenceLevel, gbc[rating.level])
+    doc.set(a, gb.hasPlus, _bool(rating.plus))
+    doc.set(a, gb.mixedFindings, _bool(spec.mixed))
+    doc.set(a, gb.ratingNotation, _lit(rating.notation + ("*" if spec.mixed else "")))
+    doc.remove(a, gb.costRating)
+    if spec.cost is not None:
+        doc.add(a, gb.costRating, gbc[spec.cost])
+    doc.remove(a, gb.unmetCriterion)
+    doc.remove(a, gb.notHigherExplanation)
+    for criterion in spec.unmet:
+        doc.add(a, gb.unmetCriterion, gbc[criterion])
+    if spec.unmet:
+        doc.add(a, gb.notHigherExplanation, _en(
+            "This programme does not receive a higher rating because not every criterion "
+            "of the next level is met."))
 
 
 def _expand(prefixed: str) -> str:
@@ -1371,7 +1477,7 @@ def generate(n: int, out: Path, *, seed: int = 0, inject_errors: bool = False,
         result = SyntheticSet(out, n, seed, 0)
         people: dict[str, tuple[str, str]] = {}
         for built, errors in programmes(n, seed, inject_errors=inject_errors, dense=dense,
-                                        minimum_sample=minimum):
+                                        minimum_sample=minimum, standards=source):
             (target.data_dir / f"{built.spec.slug}.ttl").write_text(
                 built.doc.turtle(), encoding="utf-8")
             result.triples += built.doc.triple_count()

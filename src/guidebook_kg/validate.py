@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from guidebook_kg import store as store_module
+from guidebook_kg.derive import derive
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
 from guidebook_kg.namespaces import GB, programme_slug
 from guidebook_kg.prefixes import PREFIXES, PROGRAMME_GRAPH_BASE
@@ -175,6 +176,7 @@ def load_paths(project: Project, paths: Sequence[Path]) -> ox.Store:
         store_module.load_file(store, path, store_module.ONTOLOGY_GRAPH_NODE)
     for path in files:
         store_module.load_file(store, path, store_module.programme_graph(path.stem))
+    derive(store, project.derivation_files())
     return store
 
 
@@ -225,6 +227,19 @@ def validate(
     return check(data, load_shapes(project.shape_files()), engine=engine, focus=focus, shape=shape)
 
 
+def check_ratings(data: ox.Store, project: Project, focus: str | None = None) -> ProjectReport:
+    """Validate ``data`` against the rating rules only (``shapes/ratings.ttl``): the report
+    ``guidebook validate`` gives for them, so ``guidebook rate`` and ``validate`` agree."""
+    shapes = load_shapes(project.shape_files())
+    graph = ox.NamedNode(project.rating_rules.resolve().as_uri())
+    rules = frozenset(
+        q.subject.value
+        for q in shapes.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), None, graph)
+        if isinstance(q.subject, ox.NamedNode)
+    )
+    return check(data, shapes, focus=focus, selected=rules)
+
+
 def check(
     data: ox.Store,
     shapes: ox.Store,
@@ -232,8 +247,10 @@ def check(
     engine: str = DEFAULT_ENGINE,
     focus: str | None = None,
     shape: str | None = None,
+    selected: frozenset[str] | None = None,
 ) -> ProjectReport:
-    """Validate ``data`` against the shapes graph ``shapes``; see :func:`validate`."""
+    """Validate ``data`` against the shapes graph ``shapes``; see :func:`validate`.
+    ``selected``, if given, is the set of shape IRIs to run (instead of ``shape``)."""
     try:
         run = ENGINES[engine]
     except KeyError:
@@ -242,7 +259,8 @@ def check(
             hint=f"choose one of: {', '.join(sorted(ENGINES))}",
         ) from None
     focus_nodes = resolve_focus(data, focus) if focus is not None else None
-    selected = resolve_shape(shapes, shape) if shape is not None else None
+    if shape is not None:
+        selected = resolve_shape(shapes, shape)
 
     results = run(EngineInput(data, shapes, focus_nodes, selected))
 

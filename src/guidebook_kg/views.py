@@ -742,35 +742,50 @@ def resolve_programme(engine: Engine, catalogue: Catalogue, programme: str) -> o
 # --------------------------------------------------------------------------- ratings
 
 RATINGS_VIEW = "programme-ratings"
+HISTORY_VIEW = "rating-history"
 DERIVATION_VIEW = "rating-derivation"
 
 
 @dataclass(frozen=True)
 class Criterion:
-    """One evidence criterion for one programme, as the rating-derivation view reports it."""
+    """One evidence criterion of one assessment, as the rating-derivation view reports it."""
 
     iri: str
     label: str
     definition: str
-    met: bool
+    status: str  # "met", "not met" or "not derivable"
     studies: tuple[str, ...]
+    undecided: tuple[str, ...]
     why_not_higher: bool
+
+    @property
+    def met(self) -> bool:
+        return self.status == "met"
 
 
 @dataclass(frozen=True)
 class Rating:
-    """A programme's asserted and derived rating, and (when explained) the criteria."""
+    """One assessment's stated rating beside the rating its considered studies support."""
 
     programme: str
     name: str
+    assessment: str
+    date: str | None
+    reviews: str | None
     asserted: str | None
-    derived: str
+    derived: str | None
+    possible: tuple[str, ...]
     agrees: bool | None
+    gaps: str | None
     criteria: tuple[Criterion, ...] = ()
 
     @property
     def slug(self) -> str:
         return programme_slug(self.programme) or self.programme
+
+    @property
+    def derivable(self) -> bool:
+        return self.derived is not None
 
 
 def rate(
@@ -780,25 +795,20 @@ def rate(
     *,
     explain: bool = False,
 ) -> list[Rating]:
-    """Asserted vs derived rating of one programme (slug or IRI) or of all of them."""
+    """Every assessment of one programme (slug or IRI), or of all, oldest first per programme."""
     params = {} if programme is None else {"programme": programme}
-    if programme is not None:
-        params["programme"] = resolve_programme(engine, catalogue, programme).value
-    ratings = run_on(engine, _named(catalogue, RATINGS_VIEW), {}, catalogue).records()
-    if programme is not None:
-        ratings = [r for r in ratings if _value(r["programme"]) == params["programme"]]
+    rows = run_on(engine, _named(catalogue, HISTORY_VIEW), params, catalogue).records()
     criteria: dict[str, list[Criterion]] = {}
     if explain:
-        rows = run_on(engine, _named(catalogue, DERIVATION_VIEW), params, catalogue).records()
-        for row in rows:
-            studies = _value(row["studies"])
-            criteria.setdefault(_value(row["programme"]), []).append(
+        for row in run_on(engine, _named(catalogue, DERIVATION_VIEW), params, catalogue).records():
+            criteria.setdefault(_value(row["assessment"]), []).append(
                 Criterion(
                     iri=_value(row["criterion"]),
                     label=_value(row["criterion_label"]),
                     definition=_value(row["criterion_definition"]),
-                    met=_value(row["met"]) == "true",
-                    studies=tuple(s for s in studies.split(", ") if s),
+                    status=_value(row["status"]),
+                    studies=_split(row["studies"], ", "),
+                    undecided=_split(row["undecided"], ", "),
                     why_not_higher=_value(row["why_not_higher"]) == "true",
                 )
             )
@@ -806,13 +816,26 @@ def rate(
         Rating(
             programme=_value(r["programme"]),
             name=_value(r["name"]),
-            asserted=None if r["asserted"] is None else _value(r["asserted"]),
-            derived=_value(r["derived"]),
+            assessment=_value(r["assessment"]),
+            date=_optional(r["date"]),
+            reviews=_optional(r["reviews"]),
+            asserted=_optional(r["asserted"]),
+            derived=_optional(r["derived"]),
+            possible=_split(r["possible"], " or "),
             agrees=None if r["agrees"] is None else _value(r["agrees"]) == "true",
-            criteria=tuple(criteria.get(_value(r["programme"]), ())),
+            gaps=_optional(r["gaps"]),
+            criteria=tuple(criteria.get(_value(r["assessment"]), ())),
         )
-        for r in ratings
+        for r in rows
     ]
+
+
+def _split(term: Term | None, separator: str) -> tuple[str, ...]:
+    return tuple(part for part in _value(term).split(separator) if part)
+
+
+def _optional(term: Term | None) -> str | None:
+    return None if term is None else _value(term)
 
 
 def _named(catalogue: Catalogue, name: str) -> View:
