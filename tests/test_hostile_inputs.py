@@ -417,17 +417,25 @@ def test_a_report_at_scale_starts_with_counts_and_prints_no_line_twice(tmp_path:
     text = path.read_text(encoding="utf-8").replace("gb:sampleSize 100", 'gb:sampleSize "many"')
     path.write_text(text, encoding="utf-8")
 
-    full = run("--project", str(root), "validate")
-    limited = run("--project", str(root), "validate", "--limit", "0")
-    one = run("--project", str(root), "validate", "--shape", "Sample-sampleSize", "--limit", "1")
+    rule = ("--shape", "Sample-sampleSize")
+    full = run("--project", str(root), "validate", *rule)
+    limited = run("--project", str(root), "validate", *rule, "--limit", "0")
+    everything = run("--project", str(root), "validate", "--limit", "1")
 
     assert full.returncode == 1
     lines = full.stdout.splitlines()
     assert lines[0].endswith("by rule:")
-    assert "gbsh:Sample-sampleSize" in lines[1]
+    assert lines[1].split() == ["2", "gbsh:Sample-sampleSize", "(violation)"]
     assert lines[-1] == lines[0].removesuffix(", by rule:")  # the summary, first and last
     body = [line for line in lines if line.startswith("  Violation")]
     assert len(body) == len(set(body))  # "many" fails two constraints, printed once
     assert "fails " in full.stdout
     assert limited.stdout == full.stdout
-    assert one.returncode == 1
+    assert everything.returncode == 1
+    listed = [
+        line
+        for line in everything.stdout.splitlines()
+        if line.startswith(("  Violation ", "  Warning ", "  Info "))
+    ]
+    assert len(listed) == 1
+    assert "more (--limit shows more; 0 shows all)" in everything.stdout

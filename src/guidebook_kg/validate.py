@@ -425,7 +425,7 @@ def render_text(report: ProjectReport, *, limit: int | None = None) -> str:
         for (severity, shape), count in sorted(
             per_rule.items(), key=lambda item: (-item[1], item[0][1])
         ):
-            lines.append(f"  {count:>{width},}  {severity.capitalize():<9} {_compact(shape)}")
+            lines.append(f"  {count:>{width},}  {_compact(shape)} ({severity.lower()})")
         lines.append("")
     focus = None
     listed = 0
