@@ -1545,13 +1545,15 @@ def build(change: Change, vocabulary: rdflib.Graph) -> DataGraph:
     graph += added
     graph += _standard()
     _copy_concepts(graph, vocabulary)
-    _copy_declarations(graph, vocabulary)
     for triple in later:
         if triple not in graph:
             raise SystemExit(f"cannot remove {triple}: it is not in the graph")
         graph.remove(triple)
     graph += added
-    return DataGraph(graph, derived(graph))
+    output = derived(graph)
+    # declarations read no derivation: copy them for the terms of the facts and the output
+    _copy_declarations(graph, vocabulary, output)
+    return DataGraph(graph, output)
 
 
 @cache
@@ -1579,11 +1581,19 @@ def _copy_concepts(graph: rdflib.Graph, vocabulary: rdflib.Graph) -> None:
         done |= mentioned
 
 
-def _copy_declarations(graph: rdflib.Graph, vocabulary: rdflib.Graph) -> None:
+def _copy_declarations(
+    graph: rdflib.Graph, vocabulary: rdflib.Graph, output: rdflib.Graph
+) -> None:
     ontology = rdflib.URIRef(ONTOLOGY)
     if (ontology, RDF.type, None) not in graph:
         return
-    used = {node for triple in graph for node in triple if str(node).startswith(str(GB))}
+    used = {
+        node
+        for source in (graph, output)
+        for triple in source
+        for node in triple
+        if str(node).startswith(str(GB))
+    }
     for node in used:
         for kind in vocabulary.objects(node, RDF.type):
             graph.add((node, RDF.type, kind))
