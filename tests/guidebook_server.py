@@ -22,6 +22,7 @@ def guidebook_server(
     *options: str,
     data: Sequence[Path] = (),
     timeout: float = 120.0,
+    log: Path | None = None,
 ) -> Iterator[str]:
     port = free_port()
     command = [
@@ -41,6 +42,6 @@ def guidebook_server(
     url = f"http://127.0.0.1:{port}"
     # Ctrl-C, as a user stops it.
     with loopback_process(
-        command, url + "/", name="guidebook serve", timeout=timeout, stop=signal.SIGINT
+        command, url + "/", name="guidebook serve", timeout=timeout, stop=signal.SIGINT, log=log
     ):
         yield url

@@ -167,13 +167,28 @@ def test_rebuilding_into_the_same_folder_replaces_it_with_the_same_bytes(tmp_pat
     out = tmp_path / "dist"
     assert build(out).exit_code == 0
     before = files_of(out)
-    (out / "stale.txt").write_text("left from an older build")
 
     result = build(out)
 
     assert result.exit_code == 0, result.output
-    assert files_of(out) == before  # the stale file went with the old build
+    assert files_of(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]  # nothing left behind
+
+
+def test_a_file_someone_put_in_the_build_is_not_deleted(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    assert build(out).exit_code == 0
+    (out / "notes.txt").write_text("mine")
+    before = files_of(out)
+
+    refused = build(out)
+
+    assert refused.exit_code == 2, refused.output
+    assert "notes.txt" in refused.stderr
+    assert "would delete" in refused.stderr
+    assert files_of(out) == before
+    (out / "notes.txt").unlink()
+    assert build(out).exit_code == 0
 
 
 # ------------------------------------------------------------------ the dumps

@@ -445,7 +445,7 @@ def test_paths_may_be_folders(run: Run) -> None:
     result = run("validate", str(FIXTURES / "programmes-disagreeing"), project=REPO)
 
     assert result.exit_code == 1
-    assert result.stdout.count("gbsh:RatingAgreesWithEvidence") == 3
+    assert result.stdout.count("Violation gbsh:RatingAgreesWithEvidence") == 3
     assert result.stdout.splitlines()[-1].endswith("in 3 programmes")
 
 

@@ -159,6 +159,9 @@ class _EngineName(click.ParamType[str]):
 @click.option("--engine", type=_EngineName(), default="fast", show_default=True,
               help="Validation engine: fast (whole-graph, same results) or pyshacl "
               "(the reference).")
+@click.option("--limit", type=click.IntRange(min=0), default=0, show_default=True,
+              help="List at most this many results in the text report (0: all); the "
+              "counts per rule at its top cover every result.")
 @pass_app
 def validate_command(
     app: AppContext,
@@ -168,6 +171,7 @@ def validate_command(
     focus: str | None,
     shape: str | None,
     engine: str,
+    limit: int,
 ) -> None:
     """Check the graph against the shapes: structure and evidence standards.
 
@@ -182,12 +186,13 @@ def validate_command(
         guidebook validate data/programmes/new-programme.ttl --fail-on warning
         guidebook validate --focus infant-parent-psychotherapy --format json
         guidebook validate --shape RatingAgreesWithEvidence
+        guidebook validate --limit 20
     """
     from guidebook_kg import validate as validating
 
     data = validating.load_paths(app.project, [*paths, *app.extra]) if paths else app.store
     report = validating.validate(data, app.project, engine=engine, focus=focus, shape=shape)
-    click.echo(validating.render(report, fmt), nl=False)
+    click.echo(validating.render(report, fmt, limit=limit or None), nl=False)
     validating.verdict(report, fail_on)
 
 
@@ -290,6 +295,22 @@ def _progress(message: str) -> None:
     type=click.IntRange(min=1),
     help="SPARQL worker processes (each holds a copy of the data).",
 )
+@click.option(
+    "--queue",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Most SPARQL queries that may wait for a worker; more are answered 503 with "
+    "Retry-After. Time spent waiting counts toward --timeout.",
+)
+@click.option(
+    "--allow-service",
+    "allowed_services",
+    multiple=True,
+    metavar="URL",
+    help="Let queries call this SPARQL endpoint with SERVICE. Federation is refused "
+    "(400) by default, since the server would make the requests. Repeatable.",
+)
 @click.option("--release-date", metavar="YYYY-MM-DD", help="As for `guidebook build`.")
 @pass_app
 def serve_command(
@@ -301,6 +322,8 @@ def serve_command(
     query_timeout: float,
     row_cap: int,
     workers: int,
+    queue: int,
+    allowed_services: tuple[str, ...],
     release_date: str | None,
 ) -> None:
     """Serve the knowledge graph over HTTP: SPARQL, dereferenceable IRIs, dumps, views.
@@ -316,21 +339,35 @@ def serve_command(
         guidebook serve --port 8080 --timeout 10 --row-cap 5000
         curl -H 'Accept: text/turtle' http://127.0.0.1:8000/id/programme/infant-parent-psychotherapy
     """
-    from guidebook_kg import server
+    from guidebook_kg import publish, server
 
-    settings = server.Settings(query_timeout=query_timeout, row_cap=row_cap, workers=workers)
+    # Checked before the graph is loaded: a busy port or a bad date is known at once.
+    if release_date is not None:
+        publish.check_release_date(release_date)
+    listener = server.listen(host, port)
+    settings = server.Settings(
+        query_timeout=query_timeout,
+        row_cap=row_cap,
+        workers=workers,
+        queue=queue,
+        allowed_services=allowed_services,
+    )
     if base is not None:
         settings.base = base
-    server.run(
-        app.project,
-        app.store,
-        host=host,
-        port=port,
-        settings=settings,
-        site=site,
-        release_date=release_date,
-        progress=_progress,
-    )
+    try:
+        server.run(
+            app.project,
+            app.store,
+            host=host,
+            port=port,
+            settings=settings,
+            site=site,
+            release_date=release_date,
+            progress=_progress,
+            listener=listener,
+        )
+    finally:
+        listener.close()
 
 
 def _params(pairs: Sequence[str]) -> dict[str, str]:
@@ -382,15 +419,22 @@ def queries_command(app: AppContext) -> None:
               help="With --endpoint: read these named graphs as the default graph (the "
               "protocol's default-graph-uri). Repeatable.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for the endpoint.")
+              help="Seconds the query may run (locally, or waiting for the endpoint).")
+@click.option("--allow-service", "allowed_services", multiple=True, metavar="URL",
+              help="Let local queries call this SPARQL endpoint with SERVICE (refused by "
+              "default). Repeatable.")
 @pass_app
 def query_command(app: AppContext, name: str, pairs: tuple[str, ...], fmt: str,
-                  endpoint: str | None, graphs: tuple[str, ...], timeout: float) -> None:
+                  endpoint: str | None, graphs: tuple[str, ...], timeout: float,
+                  allowed_services: tuple[str, ...]) -> None:
     """Run a saved view (or a .rq file) and print its results.
 
     With --endpoint, a view that comes back empty because the store's default graph
     leaves out the named graphs holding the data is an error (exit 4) that says how to
-    fix it for that store.
+    fix it for that store. A .rq file needs no '#+' header: its columns are the query's
+    own. Local queries that call other endpoints (SERVICE) are refused unless
+    --allow-service lists them. Exit status 3 for a query that does not parse, is refused
+    or runs out of --timeout.
 
     \b
     Examples:
@@ -400,9 +444,11 @@ def query_command(app: AppContext, name: str, pairs: tuple[str, ...], fmt: str,
         guidebook query studies --endpoint http://localhost:7878/query --format json
         guidebook query programmes --endpoint http://localhost:7878/query \\
             --graph https://example.org/guidebook
+        guidebook query my-question.rq --timeout 10
     """
     from guidebook_kg import render, views
     from guidebook_kg.errors import UsageError
+    from guidebook_kg.querytext import Federation
 
     view = views.find_view(app.project, name)
     catalogue = views.load_views(app.project)
@@ -415,7 +461,9 @@ def query_command(app: AppContext, name: str, pairs: tuple[str, ...], fmt: str,
 
         engine = remote.Endpoint(endpoint, timeout=timeout, default_graphs=graphs)
     else:
-        engine = views.LocalEngine(app.store)
+        engine = views.LocalEngine(
+            app.store, federation=Federation.allowing(allowed_services), timeout=timeout
+        )
     if view.form == "select":
         text = render.render_table(views.run_on(engine, view, params, catalogue), fmt)
     else:
@@ -487,10 +535,9 @@ def page_command(app: AppContext, programme: str, fmt: str, output: Path | None)
     if output is None:
         click.echo(text, nl=False)
         return
-    from guidebook_kg.fsutil import atomic_write
+    from guidebook_kg.fsutil import write_output
 
-    with atomic_write(output) as handle:
-        handle.write(text.encode("utf-8"))
+    write_output(output, lambda handle: handle.write(text.encode("utf-8")))
 
 
 @main.command("push")

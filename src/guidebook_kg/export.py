@@ -10,8 +10,8 @@ from typing import BinaryIO, TypeVar
 
 import pyoxigraph as ox
 
-from guidebook_kg.errors import InputError, where
-from guidebook_kg.fsutil import atomic_write
+from guidebook_kg.errors import InputError
+from guidebook_kg.fsutil import write_output
 from guidebook_kg.prefixes import PREFIXES
 from guidebook_kg.store import quads, union_triples
 
@@ -46,14 +46,7 @@ def export(
         write(store, fmt, target)
         target.flush()
         return
-    try:
-        with atomic_write(out) as handle:
-            write(store, fmt, handle)
-    except OSError as err:
-        raise InputError(
-            f"{where(out)}: cannot write: {err.strerror or err}",
-            hint="check that the folder exists and is writable",
-        ) from None
+    write_output(out, lambda handle: write(store, fmt, handle))
 
 
 def write(store: ox.Store, fmt: str, handle: BinaryIO) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -52,8 +55,15 @@ class Project:
         return _files(self.ontology_dir, "*.ttl")
 
     def data_files(self) -> list[Path]:
-        """``data/**/*.ttl``, sorted; each file stem is a programme slug."""
-        return _files(self.data_dir, "**/*.ttl")
+        """Every RDF file under ``data/`` (any syntax the loader reads, by extension),
+        sorted; each file stem is a programme slug. A symbolic link that leads nowhere or
+        loops, or a folder that cannot be read, is an :class:`InputError`: no file is
+        skipped without a word."""
+        from guidebook_kg.store import FORMATS_BY_EXTENSION  # the syntaxes, by extension
+
+        if not self.data_dir.is_dir():
+            return []
+        return rdf_files(self.data_dir, FORMATS_BY_EXTENSION)
 
     def shape_files(self) -> list[Path]:
         """``shapes/*.ttl``, sorted."""
@@ -77,6 +87,58 @@ def _files(directory: Path, pattern: str) -> list[Path]:
     return sorted(p for p in directory.glob(pattern) if p.is_file())
 
 
+def rdf_files(directory: Path, suffixes: Collection[str]) -> list[Path]:
+    """The files under ``directory`` whose extension is one of ``suffixes``, sorted.
+
+    Symbolic links are followed; one that leads nowhere, loops, or reaches a folder a
+    second time raises :class:`InputError`, as does a folder that cannot be listed.
+    """
+    found: list[Path] = []
+    seen: dict[Path, Path] = {}
+
+    def visit(folder: Path) -> None:
+        real = folder.resolve()
+        if real in seen:
+            raise InputError(
+                f"{where(folder)}: reaches {where(seen[real])} again (a symbolic link "
+                "loops or repeats a folder)",
+                hint="remove the link, so that every file is read once",
+            )
+        seen[real] = folder
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as err:
+            raise InputError(f"{where(folder)}: cannot list this folder: {err.strerror}") from None
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                _check_link(path)
+            if path.is_dir():
+                visit(path)
+            elif path.suffix.lower() in suffixes:
+                found.append(path)
+
+    visit(directory)
+    return sorted(found)
+
+
+def _check_link(path: Path) -> None:
+    try:
+        path.stat()
+    except FileNotFoundError:
+        raise InputError(
+            f"{where(path)}: a symbolic link to {os.readlink(path)}, which does not exist",
+            hint="fix the link or remove it",
+        ) from None
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise InputError(
+                f"{where(path)}: a symbolic link that loops back on itself",
+                hint="fix the link or remove it",
+            ) from None
+        raise InputError(f"{where(path)}: cannot read: {err.strerror}") from None
+
+
 def find_project(explicit: Path | None = None) -> Project:
     """Find the project: ``--project DIR``, else the working directory, else the shipped copy."""
     if explicit is not None:
@@ -93,11 +155,21 @@ def find_project(explicit: Path | None = None) -> Project:
                 f"--project {where(explicit)}: this folder has no {ONTOLOGY}/ folder",
                 hint="pass the project root, the folder that holds ontology/ and data/",
             )
-        return Project(root, "--project")
+        return _checked(Project(root, "--project"))
 
     cwd = Path.cwd()
     if (cwd / ONTOLOGY).is_dir():
-        return Project(cwd, "checkout")
+        return _checked(Project(cwd, "checkout"))
+    found = [name for name in (DATA, SHAPES, QUERIES) if (cwd / name).is_dir()]
+    if found:
+        # A project folder that lost its ontology must not fall back to the shipped copy:
+        # its data would then be checked against, and published with, another ontology.
+        raise InputError(
+            f"{where(cwd)} looks like a guidebook project (it has "
+            f"{' and '.join(f + '/' for f in found)}) but has no {ONTOLOGY}/ folder",
+            hint=f"restore {ONTOLOGY}/ (the terms, concept schemes and standards), or run "
+            "from another folder to use the copy shipped with the package",
+        )
 
     shipped = installed_root()
     if shipped is not None:
@@ -109,6 +181,16 @@ def find_project(explicit: Path | None = None) -> Project:
         hint="run from the project root, pass --project DIR, or install the wheel "
         "with `pip install .` (not -e)",
     )
+
+
+def _checked(project: Project) -> Project:
+    # What every project needs: the ontology's terms and concept schemes.
+    if not project.ontology_files():
+        raise InputError(
+            f"{where(project.ontology_dir)}: no ontology file (*.ttl) in this folder",
+            hint="restore the ontology files, e.g. ontology/guidebook.ttl",
+        )
+    return project
 
 
 def installed_root() -> Path | None:

@@ -3,7 +3,10 @@
 The build is deterministic (same inputs, byte-identical files: blank nodes are labelled
 canonically, statements sorted, gzip headers fixed, dates taken from the data or from
 ``release_date``, never from the clock) and atomic (written to a temporary sibling folder
-and swapped in only when complete, so a failed build leaves the previous one untouched).
+and swapped in only when complete, in one step where the system allows it, so a failed
+or killed build leaves the previous one untouched; the next build repairs and removes
+what a killed one left, see :mod:`guidebook_kg.fsutil`). A folder holding files the
+build did not write is never replaced.
 
 Layout of the output folder (paths are also the site's URL paths under ``base``)::
 
@@ -23,13 +26,13 @@ Layout of the output folder (paths are also the site's URL paths under ``base``)
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gzip
 import hashlib
 import io
 import json
 import os
 import re
-import secrets
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +41,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from guidebook_kg import jsonld, sitehtml
+from guidebook_kg import fsutil, jsonld, sitehtml
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
 from guidebook_kg.linkeddata import (
     SYNTAXES,
@@ -48,12 +51,14 @@ from guidebook_kg.linkeddata import (
     serialize,
 )
 from guidebook_kg.namespaces import DCTERMS, GB, ID, ONTOLOGY, RDF, XSD, programme_slug
-from guidebook_kg.prefixes import BASE, PREFIXES
+from guidebook_kg.prefixes import BASE, ONTOLOGY_GRAPH, PREFIXES
 from guidebook_kg.project import Project
 
 Progress = Callable[[str], None]
 
 DUMP_STEM = "guidebook"
+# Results a refused build lists (its counts cover them all; `guidebook validate` lists all).
+REPORT_LIMIT = 100
 VIEWS_FOLDER = "views"
 CONTEXT_FILE = "context.jsonld"
 
@@ -114,7 +119,7 @@ def check(
         raise BuildRefused(
             f"the data does not conform to the shapes ({validate.summary(report)}); "
             "nothing was written",
-            validate.render_text(report),
+            validate.render_text(report, limit=REPORT_LIMIT),
             hint="fix the data, then build again; `guidebook validate` shows the same report",
         )
 
@@ -131,13 +136,11 @@ def build(
     """Validate, check the ratings, and write the whole site into ``out`` atomically."""
     if not base.endswith("/"):
         raise UsageError(f"--base {base}: the base IRI must end with '/'")
-    if release_date is not None and not _DATE.match(release_date):
-        raise UsageError(
-            f"--release-date {release_date}: not a date",
-            hint="use YYYY-MM-DD (or YYYY-MM, YYYY)",
-        )
+    if release_date is not None:
+        check_release_date(release_date)
     out = Path(out)
-    _check_replaceable(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {where(out)}: exists and is not a folder")
     parent = out.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -145,24 +148,61 @@ def build(
         raise InputError(f"{where(parent)}: cannot create: {err.strerror or err}") from None
     from guidebook_kg import views
 
-    catalogue = views.load_views(project)
-    check(project, store, progress, catalogue)
-    staging = parent / f".{out.name}.building-{secrets.token_hex(4)}"
     try:
-        staging.mkdir()
-        result = _write_site(project, store, staging, base, release_date, progress, catalogue)
-        os.sync()  # the new build is on disk before it replaces the old one
-        _swap_in(staging, out)
+        with fsutil.folder_lock(out):
+            for note in fsutil.tidy_leftovers(out):
+                progress(note[0].upper() + note[1:])
+            _check_replaceable(out)
+            catalogue = views.load_views(project)
+            _check_ontology(project, store)
+            check(project, store, progress, catalogue)
+            staging = fsutil.staging_folder(out)
+            try:
+                result = _write_site(
+                    project, store, staging, base, release_date, progress, catalogue
+                )
+                os.sync()  # the new build is on disk before it replaces the old one
+                fsutil.swap_in(staging, out)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    shutil.rmtree(staging)
     except OSError as err:
         raise InputError(
             f"{where(out)}: cannot write the build: {err.strerror or err}",
             hint="check that the folder is writable and the disk is not full",
         ) from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(staging)
     result.out = out
     return result
+
+
+def _check_ontology(project: Project, store: ox.Store) -> None:
+    # The site publishes the ontology (its page, its IRI); without its declaration the
+    # build would go out without it.
+    declared = store.quads_for_pattern(
+        ox.NamedNode(ONTOLOGY), ox.NamedNode(RDF.type), None, ox.NamedNode(ONTOLOGY_GRAPH)
+    )
+    if next(iter(declared), None) is None:
+        raise InputError(
+            f"{where(project.ontology_dir)}: no ontology file declares the ontology "
+            f"<{ONTOLOGY}>, so the site would go out without it",
+            hint="restore ontology/guidebook.ttl",
+        )
+
+
+def check_release_date(text: str) -> None:
+    """Refuse a ``--release-date`` that is not a real date (YYYY-MM-DD, YYYY-MM or YYYY)."""
+    real = bool(_DATE.match(text))
+    if real:
+        parts = [int(p) for p in text.split("-")]
+        try:
+            datetime.date(parts[0], *[*parts[1:], 1, 1][:2])
+        except ValueError:
+            real = False
+    if not real:
+        raise UsageError(
+            f"--release-date {text}: not a date",
+            hint="use YYYY-MM-DD (or YYYY-MM, YYYY), e.g. 2026-12-01",
+        )
 
 
 def _check_replaceable(out: Path) -> None:
@@ -176,23 +216,25 @@ def _check_replaceable(out: Path) -> None:
             f"(it has no {' and '.join(_BUILD_MARKERS)}), so it will not be replaced",
             hint="choose an empty or new folder",
         )
-
-
-def _swap_in(staging: Path, out: Path) -> None:
-    # Two renames on one file system: readers see the old build or the new one, never a
-    # mix. The old one is moved aside first because rename cannot replace a folder.
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{secrets.token_hex(4)}"
-        os.replace(out, old)
-    try:
-        os.replace(staging, out)
-    except OSError:
-        if old is not None:
-            os.replace(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    # A previous build lists every file it wrote; anything else was put there by someone
+    # and would be lost with the old folder.
+    listed = {sitehtml.SHA256SUMS}
+    for line in (out / sitehtml.SHA256SUMS).read_text(encoding="utf-8").splitlines():
+        _, sep, path = line.partition("  ")
+        if sep:
+            listed.add(path)
+    added = [
+        p.relative_to(out).as_posix()
+        for p in sorted(out.rglob("*"))
+        if not p.is_dir() and p.relative_to(out).as_posix() not in listed
+    ]
+    if added:
+        shown = ", ".join(added[:3]) + (f" and {len(added) - 3} more" if len(added) > 3 else "")
+        raise UsageError(
+            f"--out {where(out)}: holds {len(added)} file(s) the build did not write "
+            f"({shown}); replacing the folder would delete them, so nothing was written",
+            hint="move them out of the folder (or delete them), then build again",
+        )
 
 
 # ------------------------------------------------------------------ the site

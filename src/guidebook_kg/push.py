@@ -13,6 +13,11 @@ earlier only touched the staging graph, which push removes if it still can. At t
 every target graph is counted again (the ``graph-sizes`` view) and must hold exactly the
 triples pushed. Before writing anything, push counts the target graphs and refuses to
 replace non-empty ones unless told to (``replace=True``).
+
+A push killed part-way (or cut off from the store) can leave its staging graph behind,
+and with the union default graph the views need, its triples would show in every view.
+So push lists the staging graphs on the store (``checks/staging-graphs.rq``) before it
+writes and after, removes them, says so, and does not report success while one remains.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import contextlib
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -36,6 +43,7 @@ REPLACE_UPDATE = "replace-graph.ru"
 _STAGING_PLACEHOLDER = "<urn:guidebook-kg:staging-graph>"
 _TARGET_PLACEHOLDER = "<urn:guidebook-kg:target-graph>"
 STAGING_BASE = BASE + "graph/staging/"
+STAGING_QUERY = "checks/staging-graphs.rq"
 
 Progress = Callable[[str], None]
 
@@ -121,6 +129,7 @@ def push(
         values = table.values("triples")
         return int(values[0]) if values and values[0] is not None else 0
 
+    _remove_stale_staging(reader, writer, progress, "an earlier push that stopped part-way")
     progress(f"Checking {len(targets)} graph(s) at {endpoints.query}")
     existing = {t.graph: count(t.graph) for t in targets}
     occupied = [g for g, n in existing.items() if n]
@@ -154,7 +163,7 @@ def push(
             )
         except EndpointError as err:
             _clean_up(writer, staging)
-            raise _part_way(err, endpoints, targets, report, target) from None
+            raise _part_way(err, endpoints, targets, report, target, reader) from None
         report.graphs[target.graph] = len(target.triples)
         progress(f"[{number}/{len(targets)}] Replaced <{target.graph}>")
 
@@ -165,6 +174,13 @@ def push(
         raise EndpointError(
             f"every graph was written, but the check failed: {err}",
             hint="run `guidebook query graph-sizes --endpoint URL` to check by hand",
+        ) from None
+    try:
+        _remove_stale_staging(reader, writer, progress, "this push")
+    except EndpointError as err:
+        raise EndpointError(
+            f"every graph was written, but a staging graph may remain: {err}",
+            hint="push again: it removes staging graphs left behind before it writes",
         ) from None
     wrong = {g: n for g, n in found.items() if n != report.graphs[g]}
     if wrong:
@@ -216,6 +232,35 @@ def _replace_text(project: Project) -> str:
     return text
 
 
+def staging_graphs(reader: Any) -> list[str]:
+    """The staging graphs of ``guidebook push`` on the store ``reader`` queries."""
+    from guidebook_kg import views
+
+    path = files("guidebook_kg").joinpath(STAGING_QUERY)
+    view = views.View(name="staging-graphs", path=Path(str(path)), text=path.read_text(
+        encoding="utf-8"), summary="staging graphs", columns=(("graph", ""),))
+    text = views.bound_text(view, {"base": ox.Literal(STAGING_BASE)})
+    return [g for g in reader.select(text).values("graph") if g is not None]
+
+
+def _remove_stale_staging(reader: Any, writer: Any, progress: Progress, whose: str) -> None:
+    # With the union default graph that views need, a staging graph left on the store
+    # (a push killed part-way) adds its triples to every view: duplicated programmes,
+    # false disagreements. Push removes them before it writes and checks again after.
+    stale = staging_graphs(reader)
+    if not stale:
+        return
+    progress(f"Removing {len(stale)} staging graph(s) left by {whose}: {_names(stale)}")
+    for graph in stale:
+        writer.delete(graph)
+    remaining = staging_graphs(reader)
+    if remaining:
+        raise EndpointError(
+            f"{len(remaining)} staging graph(s) could not be removed: {_names(remaining)}",
+            hint="remove them by hand (DROP GRAPH), then push again",
+        )
+
+
 def _clean_up(writer: Any, staging: str) -> None:
     # Best effort: when the endpoint is gone, the staging graph (if it was written at
     # all) stays behind under graph/staging/, apart from every real graph.
@@ -229,13 +274,25 @@ def _part_way(
     targets: Sequence[_Target],
     report: PushReport,
     failed: _Target,
+    reader: Any,
 ) -> EndpointError:
     written = list(report.graphs)
     not_written = [t.graph for t in targets if t.graph not in report.graphs]
+    try:
+        left = staging_graphs(reader)
+    except EndpointError:
+        left = None
+    staged = (
+        " A staging graph may remain (the store cannot be asked); the next push removes it."
+        if left is None
+        else f" Staging graphs left: {_names(left)}; the next push removes them."
+        if left
+        else ""
+    )
     return EndpointError(
         f"push to {endpoints.query} stopped at <{failed.graph}>: {err.message}. "
         f"Written and replaced: {_names(written)}. Not written (left as they were): "
-        f"{_names(not_written)}",
+        f"{_names(not_written)}.{staged}",
         hint="fix the store and push again with --replace; no graph was left half-replaced",
     )
 

@@ -131,6 +131,15 @@ class Endpoint:
             hint = "check the URL (e.g. http://host:7878/query) and that the server is running"
         return EndpointError(f"SPARQL endpoint {self.url}: {status}: {text}", hint=hint)
 
+    def _bad_answer(self, body: bytes, reason: str) -> EndpointError:
+        # A store that fails while it streams its answer (Oxigraph: a SERVICE that fails,
+        # an evaluation error) writes its message into the body after a good start.
+        tail = " ".join(body[-300:].decode("utf-8", "replace").split())
+        return EndpointError(
+            f"SPARQL endpoint {self.url}: bad answer: {reason}; the answer ends: {tail}",
+            hint="the store failed part-way through its answer; its own words end it",
+        )
+
     def select(self, query: str) -> Table:
         """Run a SELECT query; the rows come back as pyoxigraph terms."""
         table = self._select(query)
@@ -148,7 +157,7 @@ class Endpoint:
                 for binding in document["results"]["bindings"]
             ]
         except (ValueError, KeyError, TypeError) as err:
-            raise self._error("bad answer", f"not SPARQL results JSON ({err})") from None
+            raise self._bad_answer(body, f"not SPARQL results JSON ({err})") from None
         return Table(columns, rows)
 
     def construct(self, query: str) -> list[ox.Triple]:
@@ -157,7 +166,7 @@ class Endpoint:
         try:
             triples = list(dict.fromkeys(ox.parse(body, format=ox.RdfFormat.TURTLE)))
         except SyntaxError as err:
-            raise self._error("bad answer", f"not Turtle ({err.msg})") from None
+            raise self._bad_answer(body, f"not Turtle ({err.msg})") from None
         if not triples:
             self._check_default_graph()
         return triples

@@ -20,11 +20,14 @@ server runs, so every answer is cached and carries a strong ETag.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import errno
 import hashlib
 import html
 import posixpath
 import shutil
+import socket
 import tempfile
 import urllib.parse
 from collections import OrderedDict
@@ -57,11 +60,15 @@ from guidebook_kg.linkeddata import (
 from guidebook_kg.namespaces import DCTERMS, ONTOLOGY
 from guidebook_kg.prefixes import BASE
 from guidebook_kg.project import Project
+from guidebook_kg.querytext import Federation
 from guidebook_kg.sparqlworker import RESULT_FORMATS, QueryAnswer, QueryPool, QueryRequest
 
 HTML = "text/html"
 _HTML_OFFERS = (HTML, "application/xhtml+xml")
-_MAX_QUERY_BYTES = 1_000_000
+MAX_BODY_BYTES = 1_000_000
+# A connection must send a complete request head this soon after it opens or after its
+# previous answer, or it is closed (slow or idle clients hold a socket each).
+IDLE_TIMEOUT = 10.0
 
 # Dumps change only with a new release; pages may be re-rendered by a newer version.
 CACHE_FILES = "public, max-age=86400"
@@ -85,12 +92,22 @@ _EXPOSED = [
 
 @dataclass
 class Settings:
-    """How the server behaves; each is a ``guidebook serve`` option."""
+    """How the server behaves; most are ``guidebook serve`` options."""
 
     base: str = BASE
     query_timeout: float = 30.0
     row_cap: int = 10_000
     workers: int = 2
+    queue: int = 64
+    """Most SPARQL queries waiting for a worker at once; more get 503 and Retry-After."""
+    allowed_services: tuple[str, ...] = ()
+    """SPARQL endpoints a query may call with SERVICE; none by default."""
+    idle_timeout: float = IDLE_TIMEOUT
+    """Seconds a connection may stay open without sending a complete request."""
+
+    @property
+    def federation(self) -> Federation:
+        return Federation.allowing(self.allowed_services)
 
 
 @dataclass
@@ -171,7 +188,10 @@ class GuidebookApp:
             size=settings.workers,
             timeout=settings.query_timeout,
             row_cap=settings.row_cap,
+            queue=settings.queue,
+            federation=settings.federation,
         )
+        self._in_flight: dict[tuple[str, ...], asyncio.Future[QueryAnswer]] = {}
         self.last_modified = format_datetime(site.modified, usegmt=True)
         from guidebook_kg import views
 
@@ -375,9 +395,9 @@ class GuidebookApp:
         params = list(request.query_params.multi_items())
         if request.method == "POST":
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = await request.body()
-            if len(body) > _MAX_QUERY_BYTES:
-                return _text(413, f"The request is larger than {_MAX_QUERY_BYTES} bytes.\n")
+            body = await _read_body(request, MAX_BODY_BYTES, self.settings.query_timeout)
+            if isinstance(body, Response):
+                return body
             if content_type == "application/x-www-form-urlencoded":
                 params += urllib.parse.parse_qsl(body.decode("utf-8", "replace"))
             elif content_type == "application/sparql-query":
@@ -415,11 +435,34 @@ class GuidebookApp:
         )
         cached = self._cache.get(key)
         if cached is None:
-            answer: QueryAnswer = await self.pool.run(query_request)
+            answer = await self._answer_once(key, query_request, request)
             cached = _Cached(answer.status, answer.body, answer.media_type, answer.headers)
             if answer.status == 200:
                 self._remember(key, lambda: cached)
         return self.respond(request, cached, cache=CACHE_QUERIES, vary=True)
+
+    async def _answer_once(
+        self, key: tuple[str, ...], query: QueryRequest, request: Request
+    ) -> QueryAnswer:
+        """The pool's answer; clients asking the same query at the same time share one run."""
+        running = self._in_flight.get(key)
+        if running is not None:
+            with contextlib.suppress(_Abandoned):  # its first asker left: run it here
+                return await asyncio.shield(running)
+        client = request.client.host if request.client else ""
+        future: asyncio.Future[QueryAnswer] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            answer = await self.pool.run(query, client)
+        except BaseException:
+            future.set_exception(_Abandoned())
+            future.exception()  # retrieved: no "never retrieved" warning when unshared
+            raise
+        finally:
+            if self._in_flight.get(key) is future:
+                del self._in_flight[key]
+        future.set_result(answer)
+        return answer
 
     def _service_description(self, request: Request) -> Response:
         if self._wants_html(request) or request.query_params.get("format") == "html":
@@ -505,10 +548,11 @@ class GuidebookApp:
         error = None
         table = graph = None
         try:
+            engine = views.LocalEngine(self.store, federation=self.settings.federation)
             if view.form == "select":
-                table = views.run(self.store, view, params, self.catalogue)
+                table = views.run_on(engine, view, params, self.catalogue)
             else:
-                graph = views.run_graph(self.store, view, params, self.catalogue)
+                graph = views.run_graph_on(engine, view, params, self.catalogue)
         except InputError as err:
             error = str(err)
         if fmt != "html":
@@ -628,6 +672,53 @@ class GuidebookApp:
         return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 
+class _Abandoned(Exception):
+    """The client that started a shared query went away before its answer."""
+
+
+async def _read_body(request: Request, limit: int, timeout: float) -> bytes | Response:
+    """The request body, read as it arrives: 413 as soon as it passes ``limit`` bytes
+    (never read whole first), 408 when it takes longer than ``timeout`` seconds."""
+    import anyio
+    from starlette.requests import ClientDisconnect
+
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            return _text(400, "Bad request: Content-Length is not a number.\n", _CLOSE)
+        if int(declared) > limit:
+            return _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with anyio.fail_after(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    return _too_large(limit)
+                chunks.append(chunk)
+    except TimeoutError:
+        return _text(
+            408, f"Request Timeout: the body did not arrive within {timeout:g} s.\n", _CLOSE
+        )
+    except ClientDisconnect:
+        return _text(400, "Bad request: the client closed the connection mid-body.\n", _CLOSE)
+    return b"".join(chunks)
+
+
+# The rest of a refused body is not read: the connection closes after the answer.
+_CLOSE = {"Connection": "close"}
+
+
+def _too_large(limit: int) -> Response:
+    return _text(
+        413,
+        f"Content Too Large: a request body may hold at most {limit} bytes. Send a "
+        "shorter query.\n",
+        _CLOSE,
+    )
+
+
 def _exists_answer(store: ox.Store, iri: str) -> _Cached:
     try:
         node = ox.NamedNode(iri)
@@ -728,11 +819,20 @@ def run(
     site: Path | None = None,
     release_date: str | None = None,
     progress: publish.Progress,
+    listener: socket.socket | None = None,
 ) -> None:
-    """Build the site (unless ``site`` is given) and serve it until interrupted."""
+    """Build the site (unless ``site`` is given) and serve it until interrupted.
+
+    The address is taken first (or ``listener``, from :func:`listen`, is used), so a port
+    in use is reported before any build work.
+    """
     # Imported here: only `serve` needs the HTTP server.
     import uvicorn
 
+    if release_date is not None:
+        publish.check_release_date(release_date)
+    if listener is None:
+        listener = listen(host, port)
     temporary = None
     try:
         if site is None:
@@ -747,8 +847,88 @@ def run(
                 progress=progress,
             )
         app = create_app(project, store, site, settings)
-        progress(f"Serving http://{host}:{port}/ (SPARQL at /sparql); press Ctrl-C to stop")
-        uvicorn.run(app, host=host, port=port, log_level="warning", backlog=2048)
+        bound = listener.getsockname()[1]
+        progress(f"Serving http://{host}:{bound}/ (SPARQL at /sparql); press Ctrl-C to stop")
+        config = uvicorn.Config(
+            app,
+            http=idle_closing_protocol(settings.idle_timeout),
+            log_level="warning",
+            backlog=2048,
+            timeout_keep_alive=5,
+        )
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
+        listener.close()
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``; a busy port or a bad host is a :class:`UsageError`."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as err:
+        raise UsageError(
+            f"--host {host}: not an address this machine can listen on ({err.strerror})"
+        ) from None
+    family, kind, proto, _, address = found[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"--port {port}: {host}:{port} is already in use by another program",
+                hint="stop it, or choose another --port",
+            ) from None
+        raise UsageError(f"--host {host} --port {port}: cannot listen: {err.strerror}") from None
+    return sock
+
+
+def idle_closing_protocol(idle_timeout: float) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol, closing connections that send no complete request.
+
+    uvicorn closes an idle connection only after it has answered a request on it; one that
+    never sends a request (or trickles its headers) would be kept for ever. Here every
+    connection must deliver a complete request head within ``idle_timeout`` seconds of
+    opening and of each answer.
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class IdleClosingProtocol(H11Protocol):
+        _idle_timer: asyncio.TimerHandle | None = None
+        _waiting_for: object = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._await_request()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._await_request()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._cancel()
+            super().connection_lost(exc)
+
+        def _await_request(self) -> None:
+            self._cancel()
+            if self.transport.is_closing():
+                return
+            self._waiting_for = self.cycle
+            self._idle_timer = self.loop.call_later(idle_timeout, self._close_if_idle)
+
+        def _cancel(self) -> None:
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+                self._idle_timer = None
+
+        def _close_if_idle(self) -> None:
+            self._idle_timer = None
+            idle = self.cycle is None or self.cycle.response_complete
+            if self.cycle is self._waiting_for and idle and not self.transport.is_closing():
+                self.transport.close()
+
+    return IdleClosingProtocol

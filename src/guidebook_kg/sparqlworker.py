@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import multiprocessing
 import multiprocessing.connection
+from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,12 @@ import pyoxigraph as ox
 from guidebook_kg import jsonld
 from guidebook_kg.linkeddata import GRAPH_SYNTAXES, canonical_triples, negotiate, serialize
 from guidebook_kg.namespaces import XSD
+from guidebook_kg.querytext import (
+    NO_FEDERATION,
+    Federation,
+    FederationRefused,
+    has_dataset_clause,
+)
 
 # Result formats by the names ?format= accepts; the first of each list is what we send.
 RESULT_FORMATS: dict[str, tuple[ox.QueryResultsFormat, tuple[str, ...]]] = {
@@ -75,9 +83,17 @@ def error(status: int, message: str) -> QueryAnswer:
 
 
 def execute(
-    store: ox.Store, request: QueryRequest, row_cap: int, context: jsonld.Context
+    store: ox.Store,
+    request: QueryRequest,
+    row_cap: int,
+    context: jsonld.Context,
+    federation: Federation = NO_FEDERATION,
 ) -> QueryAnswer:
     """Run one query and serialize its answer (in the worker, or in-process in tests)."""
+    try:
+        federation.check(request.query)
+    except FederationRefused as refused:
+        return error(400, f"Bad request: {refused}.")
     try:
         default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
         named: list[ox.NamedNode | ox.BlankNode] | None = None
@@ -89,8 +105,11 @@ def execute(
     try:
         result = store.query(
             request.query,
-            # Our data lives in named graphs; a query without GRAPH sees all of them.
-            use_default_graph_as_union=default is None,
+            # Our data lives in named graphs; a query without GRAPH sees all of them,
+            # unless it (FROM, FROM NAMED) or the protocol (default-graph-uri,
+            # named-graph-uri) names its dataset.
+            use_default_graph_as_union=default is None
+            and not has_dataset_clause(request.query),
             default_graph=default,
             named_graphs=named,
         )
@@ -100,16 +119,17 @@ def execute(
             f"SPARQL syntax error: {err}. This endpoint answers queries only "
             "(SELECT, ASK, CONSTRUCT, DESCRIBE); it is read-only.",
         )
-    except OSError as err:
-        return error(500, f"query failed: {err}")
+    except (OSError, RuntimeError, ValueError) as err:
+        return error(400, f"the query cannot be evaluated: {err}")
     try:
         if isinstance(result, ox.QueryBoolean):
             return _boolean(result, request)
         if isinstance(result, ox.QuerySolutions):
             return _solutions(result, request, row_cap)
         return _graph(result, request, row_cap, context)
-    except (OSError, ValueError) as err:  # evaluation errors surface while iterating
-        return error(500, f"query failed: {err}")
+    except (OSError, RuntimeError, ValueError) as err:
+        # Evaluation errors surface while iterating; the query caused them.
+        return error(400, f"the query cannot be evaluated: {err}")
 
 
 def _result_format(request: QueryRequest) -> tuple[str, ox.QueryResultsFormat] | None:
@@ -258,11 +278,13 @@ def _worker_main(
     dump: str,
     context_body: Mapping[str, Any],
     row_cap: int,
+    allowed_services: Sequence[str],
     conn: multiprocessing.connection.Connection,
 ) -> None:
     store = ox.Store()
     store.bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
     context = jsonld.Context({"@context": dict(context_body)})
+    federation = Federation.allowing(allowed_services)
     conn.send(("ready", len(store)))
     while True:
         try:
@@ -271,7 +293,7 @@ def _worker_main(
             return
         if request is None:
             return
-        conn.send(execute(store, request, row_cap, context))
+        conn.send(execute(store, request, row_cap, context, federation))
 
 
 # ------------------------------------------------------------------ the server side
@@ -291,13 +313,20 @@ class _Worker:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
             target=_worker_main,
-            args=(str(pool.dump), pool.context.body, pool.row_cap, child),
+            args=(
+                str(pool.dump),
+                pool.context.body,
+                pool.row_cap,
+                sorted(pool.federation.allowed),
+                child,
+            ),
             daemon=True,
             name="guidebook-sparql-worker",
         )
         self.process.start()
         child.close()
         self.ready = False
+        self.deadline = 0.0  # (event loop time) when the query it runs must be answered
 
     def ask(self, request: QueryRequest, timeout: float) -> QueryAnswer:
         """Send one query and wait for its answer (blocking; run in a thread)."""
@@ -305,7 +334,7 @@ class _Worker:
             self._wait_ready()
         try:
             self.conn.send(request)
-            if not self.conn.poll(timeout):
+            if not self.conn.poll(max(timeout, 0.0)):
                 raise QueryTimeout
             answer = self.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as err:
@@ -343,7 +372,15 @@ class _Worker:
 
 
 class QueryPool:
-    """A fixed number of query workers; a query waits for a free one."""
+    """A fixed number of query workers, and the queue of queries waiting for one.
+
+    Every query has one budget, ``timeout`` seconds from its arrival: time spent waiting
+    for a free worker counts, so no client waits longer than that for an answer or an
+    error. At most ``queue`` queries wait at once; more are turned away at once (503
+    with ``Retry-After``). Free workers go to waiting clients in turn (round robin by
+    client address), and one client never holds more than ``size - 1`` workers while
+    others wait, so its slow queries cannot keep another client's cheap one waiting.
+    """
 
     def __init__(
         self,
@@ -353,36 +390,68 @@ class QueryPool:
         size: int = 2,
         timeout: float = 30.0,
         row_cap: int = 10_000,
+        queue: int = 64,
+        federation: Federation = NO_FEDERATION,
     ) -> None:
         self.dump = dump
         self.context = context
         self.size = size
         self.timeout = timeout
         self.row_cap = row_cap
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self.queue = queue
+        self.federation = federation
+        self.share = max(1, size - 1)
+        self._idle: list[_Worker] = []
+        self._busy: dict[_Worker, str] = {}  # worker -> the client it works for
+        self._waiting: OrderedDict[str, deque[asyncio.Future[_Worker]]] = OrderedDict()
         self._workers: list[_Worker] = []
+        self._started = False
 
     async def start(self) -> None:
-        self._idle = asyncio.Queue()
         for _ in range(self.size):
             worker = _Worker(self)
             self._workers.append(worker)
-            self._idle.put_nowait(worker)
+            self._idle.append(worker)
+        self._started = True
 
-    async def run(self, request: QueryRequest) -> QueryAnswer:
+    @property
+    def waiting(self) -> int:
+        """Queries waiting for a worker now."""
+        return sum(1 for queue in self._waiting.values() for f in queue if not f.done())
+
+    async def run(self, request: QueryRequest, client: str = "") -> QueryAnswer:
         # Imported here: anyio comes with starlette, which only the server needs.
         import anyio.to_thread
 
-        assert self._idle is not None, "QueryPool.start() was not awaited"
-        worker = await self._idle.get()
+        assert self._started, "QueryPool.start() was not awaited"
+        loop = asyncio.get_running_loop()
+        arrived = loop.time()
+        deadline = arrived + self.timeout
+        if self.waiting >= self.queue and not self._can_start(client):
+            return self._busy_answer(
+                f"the server is busy: {self.waiting} queries are already waiting; "
+                "try again later"
+            )
+        worker = await self._acquire(client, deadline)
+        if worker is None:
+            return self._busy_answer(
+                f"no query worker became free within {self.timeout:g} s (the query "
+                "timeout); nothing was run. Try again later"
+            )
+        worker.deadline = deadline
+        waited = loop.time() - arrived
         try:
-            answer = await anyio.to_thread.run_sync(worker.ask, request, self.timeout)
+            answer = await anyio.to_thread.run_sync(
+                worker.ask, request, deadline - loop.time()
+            )
         except QueryTimeout:
             self._replace(worker)
+            queued = f", {waited:.1f} s of it waiting for a worker" if waited >= 0.1 else ""
             return error(
                 503,
-                f"query timed out after {self.timeout:g} s and was stopped; no partial "
-                "results are returned. Narrow the query (LIMIT, more specific patterns).",
+                f"query timed out after {self.timeout:g} s{queued}, and was stopped; no "
+                "partial results are returned. Narrow the query (LIMIT, more specific "
+                "patterns).",
             )
         except WorkerFailed as err:
             self._replace(worker)
@@ -391,15 +460,83 @@ class QueryPool:
             # Cancelled while waiting (client gone): the worker may still be busy.
             self._replace(worker)
             raise
-        self._idle.put_nowait(worker)
+        self._release(worker)
         return answer
 
+    def _busy_answer(self, message: str) -> QueryAnswer:
+        answer = error(503, message)
+        answer.headers["Retry-After"] = str(self.retry_after())
+        return answer
+
+    def retry_after(self) -> int:
+        """Seconds until a worker is sure to be free: the nearest deadline of a running
+        query (each is stopped at its deadline)."""
+        loop = asyncio.get_running_loop()
+        deadlines = [w.deadline for w in self._busy]
+        if not deadlines:
+            return 1
+        return max(1, math.ceil(min(deadlines) - loop.time()))
+
+    def _can_start(self, client: str) -> bool:
+        return bool(self._idle) and self._running(client) < self.share
+
+    def _running(self, client: str) -> int:
+        return sum(1 for c in self._busy.values() if c == client)
+
+    async def _acquire(self, client: str, deadline: float) -> _Worker | None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[_Worker] = loop.create_future()
+        self._waiting.setdefault(client, deque()).append(future)
+        self._dispatch()
+        try:
+            return await asyncio.wait_for(future, max(0.0, deadline - loop.time()))
+        except asyncio.TimeoutError:
+            return None
+        except BaseException:
+            # Cancelled: a worker handed over at the same moment goes back to the pool.
+            if future.done() and not future.cancelled():
+                self._release(future.result())
+            raise
+        finally:
+            queue = self._waiting.get(client)
+            if queue is not None:
+                with contextlib.suppress(ValueError):
+                    queue.remove(future)
+                if not queue:
+                    del self._waiting[client]
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiting clients, one client after another, each within
+        its share."""
+        while self._idle:
+            for client, queue in self._waiting.items():
+                while queue and queue[0].done():  # timed out or cancelled
+                    queue.popleft()
+                if queue and self._running(client) < self.share:
+                    break
+            else:
+                return
+            future = queue.popleft()
+            if not queue:
+                del self._waiting[client]
+            else:
+                self._waiting.move_to_end(client)  # its other queries wait their turn
+            worker = self._idle.pop()
+            self._busy[worker] = client
+            future.set_result(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        self._busy.pop(worker, None)
+        self._idle.append(worker)
+        self._dispatch()
+
     def _replace(self, worker: _Worker) -> None:
-        assert self._idle is not None
         worker.kill()
+        self._busy.pop(worker, None)
         fresh = _Worker(self)
         self._workers = [w for w in self._workers if w is not worker] + [fresh]
-        self._idle.put_nowait(fresh)
+        self._idle.append(fresh)
+        self._dispatch()
 
     def close(self) -> None:
         for worker in self._workers:

@@ -126,6 +126,13 @@ def load_file(store: ox.Store, path: Path, graph: ox.NamedNode) -> None:
         raise _syntax_error(path, err) from None
     except OSError as err:
         raise InputError(f"{where(path)}: cannot read: {err.strerror or err}") from None
+    except MemoryError as err:
+        # pyoxigraph refuses a single token (a literal, an IRI) over its buffer size.
+        raise InputError(
+            f"{where(path)}: cannot parse: {err}",
+            hint="a literal or IRI this large cannot be loaded; keep long texts in a file "
+            "outside the graph and link to it",
+        ) from None
 
 
 def _syntax_error(path: Path, err: SyntaxError) -> InputError:

@@ -1274,6 +1274,9 @@ ERROR_KINDS: tuple[ErrorKind, ...] = (
     ErrorKind("date-as-text", "a publication date written as plain text (sh:or)",
               _ALL, None, _core(lambda b: f"<https://guidebook.eif.org.uk/programme/{b.spec.slug}>",
                                 "dcterms:issued", _lit("June 2023"))),
+    # the vocabulary (shapes/vocabulary.ttl)
+    ErrorKind("undeclared-term", "a property of the gb: namespace the ontology does not declare",
+              _ALL, None, _core(_programme, "gb:colour", _lit("red"), add=True)),
 )
 
 

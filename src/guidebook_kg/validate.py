@@ -29,7 +29,7 @@ from guidebook_kg.derive import derive
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
 from guidebook_kg.namespaces import GB, programme_slug
 from guidebook_kg.prefixes import PREFIXES, PROGRAMME_GRAPH_BASE
-from guidebook_kg.project import Project
+from guidebook_kg.project import Project, rdf_files
 from guidebook_kg.report import (
     SH,
     Severity,
@@ -112,11 +112,7 @@ def load_paths(project: Project, paths: Sequence[Path]) -> ox.Store:
 def _expand(paths: Sequence[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in store_module.FORMATS_BY_EXTENSION
-            )
+            found = rdf_files(path, store_module.FORMATS_BY_EXTENSION)
             if not found:
                 raise InputError(f"{where(path)}: no RDF files in this folder")
             yield from found
@@ -302,11 +298,12 @@ def resolve_shape(shapes: ox.Store, name: str) -> frozenset[str]:
 # ----------------------------------------------------------------------------- rendering
 
 
-def render(report: ProjectReport, fmt: str) -> str:
+def render(report: ProjectReport, fmt: str, *, limit: int | None = None) -> str:
     """The report as ``text`` (for people), ``json`` (compact, stable keys) or ``turtle``
-    (the W3C SHACL validation report graph)."""
+    (the W3C SHACL validation report graph). ``limit`` caps the results the text lists
+    (its counts cover them all)."""
     if fmt == "text":
-        return render_text(report)
+        return render_text(report, limit=limit)
     if fmt == "json":
         return render_json(report)
     if fmt == "turtle":
@@ -334,28 +331,63 @@ def summary(report: ProjectReport) -> str:
     return f"{', '.join(counts)} in {where_}"
 
 
-def render_text(report: ProjectReport) -> str:
-    lines: list[str] = []
-    focus = None
+def render_text(report: ProjectReport, *, limit: int | None = None) -> str:
+    """Counts per rule first, then the results grouped by resource (at most ``limit`` of
+    them), then the summary. Results that would print the same lines (one value failing
+    two constraints of one shape, e.g. sh:datatype and sh:minInclusive) print once."""
+    shown: dict[tuple[str, ...], list[str]] = {}
     for result in report.results:
-        if result.focus_node != focus:
-            focus = result.focus_node
-            if lines:
+        line = (
+            result.focus_node,
+            result.severity.label,
+            result.source_shape,
+            result.message,
+            result.path or "",
+            result.value or "",
+        )
+        shown.setdefault(line, []).append(result.constraint_component)
+    lines: list[str] = []
+    if shown:
+        per_rule: dict[tuple[str, str], int] = {}
+        for result in report.results:
+            rule = (result.severity.label, result.source_shape)
+            per_rule[rule] = per_rule.get(rule, 0) + 1
+        lines.append(summary(report) + ", by rule:")
+        width = len(f"{max(per_rule.values()):,}")
+        for (severity, shape), count in sorted(
+            per_rule.items(), key=lambda item: (-item[1], item[0][1])
+        ):
+            lines.append(f"  {count:>{width},}  {compact(shape)} ({severity.lower()})")
+        lines.append("")
+    focus = None
+    listed = 0
+    for (node, severity, shape, message, path, value), components in shown.items():
+        if limit is not None and listed == limit:
+            break
+        listed += 1
+        if node != focus:
+            if focus is not None:
                 lines.append("")
-            label = report.labels.get(focus)
-            shown = compact(focus)
-            slug = report.programmes.get(focus)
-            head = f"{label} ({shown})" if label else shown
+            focus = node
+            label = report.labels.get(node)
+            compacted = compact(node)
+            slug = report.programmes.get(node)
+            head = f"{label} ({compacted})" if label else compacted
             lines.append(f"{head}  [{slug}]" if slug else head)
-        shape = compact(result.source_shape)
-        lines.append(f"  {result.severity.label:<9} {shape}: {result.message}")
+        lines.append(f"  {severity:<9} {compact(shape)}: {message}")
         detail = []
-        if result.path:
-            detail.append(f"path {compact(result.path)}")
-        if result.value:
-            detail.append(f"value {display(result.value)}")
+        if path:
+            detail.append(f"path {compact(path)}")
+        if value:
+            detail.append(f"value {display(value)}")
+        if len(components) > 1:
+            names = [compact(c).removeprefix("sh:").removesuffix("ConstraintComponent")
+                     for c in components]
+            detail.append("fails " + ", ".join(names))
         if detail:
             lines.append(f"  {'':<9} " + "  ".join(detail))
+    if listed < len(shown):
+        lines += ["", f"... and {len(shown) - listed:,} more (--limit shows more; 0 shows all)"]
     if lines:
         lines.append("")
     lines.append(summary(report))

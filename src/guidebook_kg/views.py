@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal, Protocol, Union
+from typing import Any, Literal, Protocol, TypeVar, Union
 
 import pyoxigraph as ox
 import yaml
@@ -37,6 +38,7 @@ from guidebook_kg.errors import InputError, where
 from guidebook_kg.namespaces import programme_iri, programme_slug
 from guidebook_kg.prefixes import PREFIXES
 from guidebook_kg.project import Project
+from guidebook_kg.querytext import NO_FEDERATION, Federation, has_dataset_clause
 
 HEADER = "#+"
 MARKER = "#@values"
@@ -148,21 +150,25 @@ def load_views(project: Project) -> dict[str, View]:
     return {view.name: view for view in map(load_view, project.query_files())}
 
 
-def load_view(path: Path) -> View:
-    """Read one ``.rq`` file and its header; a bad header is an :class:`InputError`."""
+def load_view(path: Path, *, needs_header: bool = True) -> View:
+    """Read one ``.rq`` file and its header; a bad header is an :class:`InputError`.
+
+    With ``needs_header=False`` a plain SPARQL file (no ``#+`` lines) is accepted too: it takes
+    no parameters and its columns are those of its results.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{where(path)}: no such query file") from None
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{where(path)}: cannot read: {err}") from None
-    return parse_view(path.stem, text, path)
+    return parse_view(path.stem, text, path, needs_header=needs_header)
 
 
 def find_view(project: Project, name: str) -> View:
-    """A view by name, or a ``.rq`` file by path."""
+    """A view by name, or a ``.rq`` file by path (which needs no header)."""
     if name.endswith(".rq") or "/" in name or "\\" in name:
-        return load_view(Path(name))
+        return load_view(Path(name), needs_header=False)
     catalogue = load_views(project)
     if name in catalogue:
         return catalogue[name]
@@ -172,13 +178,20 @@ def find_view(project: Project, name: str) -> View:
     )
 
 
-def parse_view(name: str, text: str, path: Path) -> View:
-    """Parse a view's header and check it against its query text."""
+def parse_view(name: str, text: str, path: Path, *, needs_header: bool = True) -> View:
+    """Parse a view's header and check it against its query text (see :func:`load_view`
+    for ``needs_header``)."""
     header_lines: list[str] = []
     for line in text.splitlines():
         if not line.startswith(HEADER):
             break
         header_lines.append(line[len(HEADER) :])
+    if not header_lines and not needs_header:
+        try:
+            form = query_form(text)
+        except InputError as err:
+            raise InputError(f"{where(path)}: {err}") from None
+        return View(name=name, path=path, text=text, summary=path.name, form=form)
     if not header_lines:
         raise InputError(
             f"{where(path, 1)}: view {name!r} has no '#+' header",
@@ -555,29 +568,97 @@ def bound_text(view: View, terms: Mapping[str, Term]) -> str:
 
 
 class LocalEngine:
-    """The embedded pyoxigraph store, queried over the union of its graphs."""
+    """The embedded pyoxigraph store, queried over the union of its graphs (unless the
+    query names its dataset with FROM).
 
-    def __init__(self, store: ox.Store) -> None:
+    ``federation`` says which remote services a query may call with SERVICE (none by
+    default: see :mod:`guidebook_kg.querytext`). With a ``timeout`` (seconds), a query
+    that has not finished by then raises :class:`QueryTimedOut`; pyoxigraph cannot stop a
+    query, so it goes on in a background thread until the process ends (the command line
+    exits right after the error).
+    """
+
+    def __init__(
+        self,
+        store: ox.Store,
+        *,
+        federation: Federation = NO_FEDERATION,
+        timeout: float | None = None,
+    ) -> None:
         self.store = store
+        self.federation = federation
+        self.timeout = timeout
 
     def _query(self, query: str) -> Any:
+        self.federation.check(query)
         try:
-            return self.store.query(query, use_default_graph_as_union=True)
+            return self.store.query(
+                query, use_default_graph_as_union=not has_dataset_clause(query)
+            )
         except SyntaxError as err:
             raise InputError(f"the query does not parse: {err}") from None
+        except (OSError, RuntimeError, ValueError) as err:
+            raise InputError(f"the query cannot be evaluated: {err}") from None
 
     def select(self, query: str) -> Table:
-        result = self._query(query)
-        if not isinstance(result, ox.QuerySolutions):
-            raise InputError("the query is not a SELECT query")
-        columns = [v.value for v in result.variables]
-        return Table(columns, [tuple(solution[c] for c in columns) for solution in result])
+        def work() -> Table:
+            result = self._query(query)
+            if not isinstance(result, ox.QuerySolutions):
+                raise InputError("the query is not a SELECT query")
+            columns = [v.value for v in result.variables]
+            rows = _evaluated(lambda: [tuple(s[c] for c in columns) for s in result])
+            return Table(columns, rows)
+
+        return self._in_time(work)
 
     def construct(self, query: str) -> list[ox.Triple]:
-        result = self._query(query)
-        if not isinstance(result, ox.QueryTriples):
-            raise InputError("the query is not a CONSTRUCT or DESCRIBE query")
-        return list(dict.fromkeys(result))
+        def work() -> list[ox.Triple]:
+            result = self._query(query)
+            if not isinstance(result, ox.QueryTriples):
+                raise InputError("the query is not a CONSTRUCT or DESCRIBE query")
+            return _evaluated(lambda: list(dict.fromkeys(result)))
+
+        return self._in_time(work)
+
+    def _in_time(self, work: Callable[[], _R]) -> _R:
+        if self.timeout is None:
+            return work()
+        outcome: list[Any] = []
+
+        def target() -> None:
+            try:
+                outcome.append((True, work()))
+            except BaseException as err:  # handed to the caller's thread
+                outcome.append((False, err))
+
+        thread = threading.Thread(target=target, name="guidebook-query", daemon=True)
+        thread.start()
+        thread.join(self.timeout)
+        if not outcome:
+            raise QueryTimedOut(
+                f"the query did not finish within {self.timeout:g} s",
+                hint="narrow it (LIMIT, more specific patterns) or give it more time "
+                "with --timeout SECONDS",
+            )
+        done, value = outcome[0]
+        if not done:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+
+class QueryTimedOut(InputError):
+    """A local query ran past its time limit."""
+
+
+_R = TypeVar("_R")
+
+
+def _evaluated(read: Callable[[], _R]) -> _R:
+    # Evaluation errors surface while the results are read, not when the query starts.
+    try:
+        return read()
+    except (OSError, RuntimeError, ValueError) as err:
+        raise InputError(f"the query cannot be evaluated: {err}") from None
 
 
 def run_on(
@@ -641,6 +722,8 @@ def _catalogue(view: View, catalogue: Catalogue | None) -> Catalogue:
 
 def _in_header_order(view: View, table: Table) -> Table:
     wanted = view.column_names
+    if not view.columns:  # a plain .rq file: the query's own columns
+        return table
     missing = [c for c in wanted if c not in table.columns]
     if missing:
         raise InputError(

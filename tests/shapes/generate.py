@@ -99,6 +99,10 @@ DERIVED_MARKER = (
 # Resources of the base graph, as Turtle terms.
 P = "<programme/fixture>"
 A = "<programme/fixture/assessment/2020-01>"
+# The ontology's own declaration: a graph with it gets the declarations of the gb: terms it
+# uses copied from ontology/ (as a project's data is validated with its ontology).
+ONTOLOGY = "https://w3id.org/guidebook-kg/ontology"
+ONTOLOGY_DECLARED = f"<{ONTOLOGY}> a <http://www.w3.org/2002/07/owl#Ontology> ."
 SA = "<study/fixture-a>"
 SB = "<study/fixture-b>"
 SAMPLE_A = "<study/fixture-a/sample>"
@@ -1487,6 +1491,18 @@ CASES: list[Case] = [
         sparql(A, "gb:costRating", A),
         comment="an info: a rating other than NL2 with no cost rating recorded",
     ),
+    # --- vocabulary.ttl: with the ontology in the graph, its terms are copied in (build).
+    Case(
+        "OwnTermDeclared",
+        Change(add=f"""{ONTOLOGY_DECLARED}
+            {SA} a gb:Studdy ; gb:colour "red" ."""),
+        (
+            ex(SA, "rdf:type", "SPARQL", "gb:Studdy"),
+            ex(SA, "gb:colour", "SPARQL", "gb:colour"),
+        ),
+        Change(add=ONTOLOGY_DECLARED),
+        comment="a misspelt class and an unknown property of the gb: namespace",
+    ),
 ]
 
 
@@ -1534,7 +1550,10 @@ def build(change: Change, vocabulary: rdflib.Graph) -> DataGraph:
             raise SystemExit(f"cannot remove {triple}: it is not in the graph")
         graph.remove(triple)
     graph += added
-    return DataGraph(graph, derived(graph))
+    output = derived(graph)
+    # declarations read no derivation: copy them for the terms of the facts and the output
+    _copy_declarations(graph, vocabulary, output)
+    return DataGraph(graph, output)
 
 
 @cache
@@ -1560,6 +1579,24 @@ def _copy_concepts(graph: rdflib.Graph, vocabulary: rdflib.Graph) -> None:
                 if p in CONCEPT_FACTS:
                     graph.add((concept, p, o))
         done |= mentioned
+
+
+def _copy_declarations(
+    graph: rdflib.Graph, vocabulary: rdflib.Graph, output: rdflib.Graph
+) -> None:
+    ontology = rdflib.URIRef(ONTOLOGY)
+    if (ontology, RDF.type, None) not in graph:
+        return
+    used = {
+        node
+        for source in (graph, output)
+        for triple in source
+        for node in triple
+        if str(node).startswith(str(GB))
+    }
+    for node in used:
+        for kind in vocabulary.objects(node, RDF.type):
+            graph.add((node, RDF.type, kind))
 
 
 def derived(facts: rdflib.Graph) -> rdflib.Graph:
