@@ -326,3 +326,34 @@ def test_every_rule_of_the_project_runs_once_over_the_whole_graph() -> None:
 
     assert plans
     assert {name: p.reason for name, p in plans.items() if p.mode != "bulk"} == {}
+
+
+# ----------------------------------------------------------------- value comparisons
+
+D = "http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.mark.parametrize(("constraint", "value", "fails"), [
+    # XPath compares a decimal with a double as doubles: 0.1 is not below 0.1e0.
+    ("sh:maxExclusive 0.1e0", "0.1", True),
+    ("sh:maxExclusive 0.1e0", "0.0999", False),
+    ("sh:maxInclusive 0.1e0", "0.1", False),
+    (f'sh:maxExclusive "0.1"^^<{D}float>', "0.1e0", False),  # the float is 0.100000001...
+    ("sh:maxExclusive 4", f'"4.0"^^<{D}decimal>', True),
+    ("sh:minInclusive 4", f'"3.99"^^<{D}float>', True),
+    # NaN is comparable to nothing, so it is in no range.
+    ("sh:minInclusive 4", f'"NaN"^^<{D}double>', True),
+    ("sh:maxInclusive 4", f'"NaN"^^<{D}double>', True),
+    ("sh:minInclusive 4", f'"INF"^^<{D}double>', False),
+])
+def test_ranges_compare_numbers_as_xpath_does(constraint: str, value: str, fails: bool) -> None:
+    shapes, data = ox.Store(), ox.Store()
+    shapes.load(f"""@prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:shape> a sh:NodeShape ; sh:targetSubjectsOf <urn:v> ;
+            sh:property [ sh:path <urn:v> ; {constraint} ] .""".encode(),
+                ox.RdfFormat.TURTLE, to_graph=ox.NamedNode("urn:s"))
+    data.load(f"<urn:x> <urn:v> {value} .".encode(), ox.RdfFormat.TURTLE)
+
+    results = ENGINES["fast"](EngineInput(data, shapes))
+
+    assert bool(results) is fails
