@@ -42,9 +42,11 @@ def derive(store: ox.Store, steps: Sequence[Path]) -> int:
                 f"{where(path)}: a derivation step must be a CONSTRUCT query",
                 hint="rewrite it as CONSTRUCT { ... } WHERE { ... }",
             )
-        store.extend(
-            [ox.Quad(t.subject, t.predicate, t.object, DERIVED_GRAPH_NODE) for t in result]
-        )
+        # The triples go from the query to the store as N-Triples bytes, without a
+        # Python object per triple (a quarter of a step's time at 10,000 programmes).
+        written = result.serialize(format=ox.RdfFormat.N_TRIPLES)
+        if written:
+            store.load(written, format=ox.RdfFormat.N_TRIPLES, to_graph=DERIVED_GRAPH_NODE)
     return sum(1 for _ in store.quads_for_pattern(None, None, None, DERIVED_GRAPH_NODE))
 
 
