@@ -15,8 +15,8 @@ from typing import Any
 import click
 import pyoxigraph
 
+from guidebook_kg import cache
 from guidebook_kg import export as exporting
-from guidebook_kg import store as store_module
 from guidebook_kg.errors import GuidebookError
 from guidebook_kg.project import Project, find_project
 
@@ -24,22 +24,28 @@ from guidebook_kg.project import Project, find_project
 class AppContext:
     """What every command shares: the project, extra data files and a lazily loaded store."""
 
-    def __init__(self, project_dir: Path | None = None, extra: Sequence[Path] = ()) -> None:
+    def __init__(self, project_dir: Path | None = None, extra: Sequence[Path] = (),
+                 use_cache: bool = True) -> None:
         self.project_dir = project_dir
         self.extra = tuple(extra)
+        self.use_cache = use_cache
 
     @cached_property
     def project(self) -> Project:
         return find_project(self.project_dir)
 
     @cached_property
-    def store(self) -> pyoxigraph.Store:
+    def loaded(self) -> cache.Loaded:
         # Loaded on first use, so commands that never touch the graph start instantly.
-        return store_module.load(self.project, self.extra)
+        return cache.load(self.project, self.extra, use_cache=self.use_cache)
+
+    @property
+    def store(self) -> pyoxigraph.Store:
+        return self.loaded.store
 
     @property
     def store_loaded(self) -> bool:
-        return "store" in self.__dict__
+        return "loaded" in self.__dict__
 
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -74,15 +80,27 @@ class GuidebookGroup(click.Group):
     help="Extra data file to load (Turtle, N-Triples, TriG, N-Quads, RDF/XML or "
     "JSON-LD, by extension). Repeatable.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Load every file afresh, in memory, and leave the cache (.guidebook-cache/ in "
+    "the project folder) as it is.",
+)
 @click.pass_context
-def main(ctx: click.Context, project_dir: Path | None, extra: tuple[Path, ...]) -> None:
+def main(ctx: click.Context, project_dir: Path | None, extra: tuple[Path, ...],
+         no_cache: bool) -> None:
     """Work with the guidebook knowledge graph of early-intervention programmes.
+
+    The graph is loaded once and kept in .guidebook-cache/ in the project folder: a
+    command on an unchanged project starts at once, and after an edit only the changed
+    files are loaded again.
 
     \b
     Example:
         guidebook --project . export --format trig --output dist/guidebook.trig
+        guidebook --no-cache validate
     """
-    ctx.obj = AppContext(project_dir, extra)
+    ctx.obj = AppContext(project_dir, extra, use_cache=not no_cache)
 
 
 @main.command("export")

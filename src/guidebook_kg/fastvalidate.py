@@ -579,10 +579,12 @@ class Evaluator:
     """Evaluates shapes over one data store; caches what it learns about the data."""
 
     def __init__(self, data: ox.Store, shapes: ox.Store,
-                 focus_hint: frozenset[str] | None = None) -> None:
+                 focus_hint: frozenset[str] | None = None,
+                 focus_terms: frozenset[Term] | None = None) -> None:
         self.data = data
         self.shapes = shapes
         self.focus_hint = focus_hint
+        self.focus_terms = focus_terms
         self._sparql_bulk: dict[int, dict[Term, list[dict[str, Term]]]] = {}
         self._sparql_per_node: dict[int, dict[Term, list[dict[str, Term]]]] = {}
         self._instances: dict[ox.NamedNode, set[Term]] = {}
@@ -668,6 +670,8 @@ class Evaluator:
         return {q.subject for q in self.data.quads_for_pattern(None, predicate, obj)}
 
     def focus_nodes(self, shape: Shape) -> set[Term]:
+        if self.focus_terms is not None:
+            return {node for node in self.focus_terms if self._is_focus(shape, node)}
         focus: set[Term] = set(shape.target_nodes)
         for cls in shape.target_classes:
             focus |= self.instances(cls)
@@ -679,6 +683,25 @@ class Evaluator:
             focus = {f for f in focus if isinstance(f, ox.NamedNode)
                      and f.value in self.focus_hint}
         return focus
+
+    def _is_focus(self, shape: Shape, node: Term) -> bool:
+        """Whether ``node`` is a focus node of ``shape`` (one node at a time: for a few
+        focus nodes, cheaper than listing every instance of a class)."""
+        if node in shape.target_nodes:
+            return True
+        if shape.target_objects_of and not isinstance(node, ox.Triple) and any(
+                next(iter(self.data.quads_for_pattern(None, p, node)), None) is not None
+                for p in shape.target_objects_of):
+            return True
+        if isinstance(node, (ox.Literal, ox.Triple)):
+            return False
+        if any(next(iter(self.data.quads_for_pattern(node, p, None)), None) is not None
+               for p in shape.target_subjects_of):
+            return True
+        if shape.target_classes:
+            types = {q.object for q in self.data.quads_for_pattern(node, RDF_TYPE, None)}
+            return any(types & self.subclasses(cls) for cls in shape.target_classes)
+        return False
 
     def blank_prebound(self, shape: Shape) -> bool:
         """Whether a SHACL-SPARQL constraint of the top-level ``shape`` must be pre-bound
@@ -692,7 +715,8 @@ class Evaluator:
     def _bulk_classes(self, shape: Shape) -> tuple[ox.NamedNode, ...] | None:
         only_classes = not (shape.target_nodes or shape.target_subjects_of
                             or shape.target_objects_of)
-        if only_classes and shape.target_classes and self.focus_hint is None:
+        if only_classes and shape.target_classes and self.focus_hint is None \
+                and self.focus_terms is None:
             return tuple(shape.target_classes)
         return None
 
@@ -1006,6 +1030,11 @@ class Evaluator:
         """The solutions of the query with ``$this`` pre-bound to each focus node, by
         focus node (nodes without solutions are left out). See prebinding.py."""
         mode = sparql.plan.mode
+        if mode == "bulk" and self.focus_terms is not None and not any(
+                isinstance(f, (ox.BlankNode, ox.Triple)) for f in focus):
+            # A few focus nodes (re-validating what a change affects): the query
+            # pre-bound to them, not run over the whole graph.
+            return self._sparql_restricted(sparql, focus)
         if mode == "bulk":
             everything = self._sparql_bulk.get(id(sparql))
             if everything is None:
@@ -1036,6 +1065,24 @@ class Evaluator:
             if cache.get(node):
                 found[node] = cache[node]
         return found
+
+    def _sparql_restricted(self, sparql: SparqlConstraint, focus: Iterable[Term]
+                           ) -> dict[Term, list[dict[str, Term]]]:
+        cache = self._sparql_per_node.setdefault(id(sparql), {})
+        todo = sorted((f for f in set(focus) if f not in cache), key=str)
+        for start in range(0, len(todo), SPARQL_BATCH):
+            batch = todo[start:start + SPARQL_BATCH]
+            for node in batch:
+                cache[node] = []
+            # Pre-bound as SHACL defines it: a values block opens every group, so each
+            # part of the query starts from the focus nodes (a block on the outer group
+            # alone lets Oxigraph evaluate the rest over the whole graph first).
+            query = prebinding.pre_bound(sparql.plan.text, [str(t) for t in batch])
+            for row in self._run_sparql(sparql, query):
+                this = row.get("this")
+                if this in cache:
+                    cache[this].append(row)
+        return {f: cache[f] for f in focus if cache.get(f)}
 
     def _run_sparql(self, sparql: SparqlConstraint, query: str) -> list[dict[str, Term]]:
         solutions = self.data.query(query, prefixes=sparql.prefixes,
@@ -1102,6 +1149,11 @@ def _generic_message(component: str) -> str:
 
 def _class_check(ev: Evaluator, c: Constraint) -> Callable[[Term], bool]:
     assert isinstance(c.value, ox.NamedNode)
+    if ev.focus_terms is not None:
+        # A few focus nodes: look up each value's types rather than list every instance.
+        classes = ev.subclasses(c.value)
+        return lambda v: isinstance(v, (ox.NamedNode, ox.BlankNode)) and any(
+            q.object in classes for q in ev.data.quads_for_pattern(v, RDF_TYPE, None))
     members = ev.instances(c.value)
     return lambda v: not isinstance(v, ox.Literal) and v in members
 
@@ -1332,7 +1384,7 @@ def validate(request: EngineInput) -> list[ValidationResult]:
     if request.shapes_selected:
         top = [s for s in top if any(t.node.value in request.shapes_selected
                                      for t in s.tree() if isinstance(t.node, ox.NamedNode))]
-    evaluator = Evaluator(request.data, request.shapes, request.focus)
+    evaluator = Evaluator(request.data, request.shapes, request.focus, request.focus_terms)
     supported = [s for s in top if s.problem() is None and not evaluator.blank_prebound(s)]
     handed_over = [s for s in top if s not in supported]
     # The engine allocates millions of short-lived, acyclic objects; the cyclic
@@ -1366,4 +1418,8 @@ def _with_pyshacl(request: EngineInput, shapes: list[Shape]) -> list[ValidationR
     results = pyshacl_engine.validate(EngineInput(
         request.data, request.shapes, None if selected else request.focus, selected))
     wanted = {t.nt for s in shapes for t in s.tree()}
-    return [r for r in results if r.source_shape in wanted]
+    results = [r for r in results if r.source_shape in wanted]
+    if request.focus_terms is not None:
+        terms = {str(t) for t in request.focus_terms}
+        results = [r for r in results if r.focus_node in terms]
+    return results

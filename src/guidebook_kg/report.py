@@ -147,6 +147,76 @@ class ValidationReport:
         return [r for r in self.results if r.severity >= severity]
 
 
+def results_to_json(results: list[ValidationResult]) -> list[list[str | None]]:
+    """Results as JSON rows (for the cache)."""
+    return [[r.focus_node, r.source_shape, r.path, r.value, r.constraint_component,
+             r.severity.iri, r.message] for r in results]
+
+
+def results_from_json(rows: list[list[str | None]]) -> list[ValidationResult]:
+    """The inverse of :func:`results_to_json`; malformed rows raise ValueError."""
+    out = []
+    for row in rows:
+        focus, shape, path, value, component, severity, message = row
+        if not (isinstance(focus, str) and isinstance(shape, str)
+                and isinstance(component, str) and isinstance(severity, str)):
+            raise ValueError("a malformed result")
+        out.append(ValidationResult(focus, shape, path, value, component,
+                                    Severity.from_iri(severity), message or ""))
+    return out
+
+
+# ----------------------------------------------------------------------------- known results
+
+# The fast engine's full results for a store, kept so that validating the same store
+# again (``guidebook build`` validates, ``guidebook rate`` checks the rating rules) does
+# not run the shapes twice. A store the cache opened comes with the results it keeps
+# (``attach``); both are keyed by a digest of the shapes files. Stores cannot be weakly
+# referenced, so only the last few are kept.
+_KNOWN: dict[int, tuple[object, dict[str, list[ValidationResult]],
+                        Callable[[str], list[ValidationResult] | None] | None,
+                        Callable[[str, list[ValidationResult]], None] | None]] = {}
+_KEEP = 4
+
+
+def attach(store: object, load: Callable[[str], list[ValidationResult] | None],
+           save: Callable[[str, list[ValidationResult]], None]) -> None:
+    """Let ``load(shapes_digest)`` give the known results for ``store``, and ``save``
+    keep new ones (the cache's)."""
+    _KNOWN[id(store)] = (store, {}, load, save)
+    _trim()
+
+
+def known(store: object, shapes_digest: str) -> list[ValidationResult] | None:
+    """The fast engine's full results for ``store`` against these shapes, if known."""
+    entry = _KNOWN.get(id(store))
+    if entry is None or entry[0] is not store:
+        return None
+    held, load = entry[1], entry[2]
+    if shapes_digest not in held and load is not None:
+        found = load(shapes_digest)
+        if found is not None:
+            held[shapes_digest] = found
+    return held.get(shapes_digest)
+
+
+def keep(store: object, shapes_digest: str, results: list[ValidationResult]) -> None:
+    """Remember the fast engine's full results for ``store`` (and save them where the
+    store came from)."""
+    entry = _KNOWN.get(id(store))
+    if entry is None or entry[0] is not store:
+        entry = _KNOWN[id(store)] = (store, {}, None, None)
+        _trim()
+    entry[1][shapes_digest] = list(results)
+    if entry[3] is not None:
+        entry[3](shapes_digest, list(results))
+
+
+def _trim() -> None:
+    while len(_KNOWN) > _KEEP:
+        del _KNOWN[next(iter(_KNOWN))]
+
+
 # ----------------------------------------------------------------------------- paths
 
 _PATH_KINDS = {"^": "inversePath", "*": "zeroOrMorePath", "+": "oneOrMorePath",

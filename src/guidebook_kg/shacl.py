@@ -42,6 +42,10 @@ class EngineInput:
     shapes: ox.Store
     focus: frozenset[str] | None = None
     shapes_selected: frozenset[str] | None = None
+    # Exactly these focus nodes (any kind of term), for re-validating the nodes a change
+    # can affect. Unlike the hints, an engine must honour it: results about other focus
+    # nodes are left out. Only the fast engine takes it.
+    focus_terms: frozenset[ox.NamedNode | ox.BlankNode | ox.Literal] | None = None
 
 
 Engine = Callable[[EngineInput], list[ValidationResult]]

@@ -15,25 +15,30 @@ the command line can list the engines without paying their start-up cost.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from guidebook_kg import fastvalidate, pyshacl_engine
+from guidebook_kg import report as reports
 from guidebook_kg import store as store_module
-from guidebook_kg.derive import derive
+from guidebook_kg.derive import Changes, derive
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
-from guidebook_kg.namespaces import GB, programme_slug
+from guidebook_kg.namespaces import programme_slug
 from guidebook_kg.prefixes import PREFIXES, PROGRAMME_GRAPH_BASE
 from guidebook_kg.project import Project, rdf_files
+from guidebook_kg.reach import Graph, Reach
 from guidebook_kg.report import (
     SH,
     Severity,
     ValidationReport,
+    ValidationResult,
     compact,
     display,
     path_triples,
@@ -44,6 +49,10 @@ __all__ = ["DEFAULT_ENGINE", "ENGINES", "Engine", "EngineInput", "ProjectReport"
            "load_paths", "load_shapes", "render", "validate", "verdict"]
 
 SHAPES_NAMESPACE = PREFIXES["gbsh"]
+
+_PROGRAMME_COUNT = (
+    resources.files("guidebook_kg").joinpath("checks/programme-count.rq").read_text(encoding="utf-8")
+)
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDF_FIRST = PREFIXES["rdf"] + "first"
@@ -120,6 +129,20 @@ def _expand(paths: Sequence[Path]) -> Iterator[Path]:
             yield path
 
 
+def shapes_digest(paths: Sequence[Path]) -> str:
+    """A digest of the shapes files (their names and bytes): what known results of a
+    store are kept under."""
+    digest = hashlib.sha256()
+    for path in paths:
+        try:
+            content = path.read_bytes()
+        except OSError as err:
+            raise InputError(f"{where(path)}: cannot read: {err.strerror or err}") from None
+        digest.update(f"{path.name}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest()
+
+
 def load_shapes(paths: Sequence[Path]) -> ox.Store:
     """Parse the shapes files, each into a named graph named by its file URI."""
     if not paths:
@@ -153,20 +176,31 @@ def validate(
     for an unknown engine and :class:`InputError` for unknown focus or shape names and
     unusable shapes.
     """
-    return check(data, load_shapes(project.shape_files()), engine=engine, focus=focus, shape=shape)
+    paths = project.shape_files()
+    shapes = load_shapes(paths)
+    if engine != DEFAULT_ENGINE:
+        return check(data, shapes, engine=engine, focus=focus, shape=shape)
+    digest = shapes_digest(paths)
+    known = reports.known(data, digest)
+    report = check(data, shapes, engine=engine, focus=focus, shape=shape, results=known)
+    if known is None and focus is None and shape is None:
+        reports.keep(data, digest, report.results)
+    return report
 
 
 def check_ratings(data: ox.Store, project: Project, focus: str | None = None) -> ProjectReport:
     """Validate ``data`` against the rating rules only (``shapes/ratings.ttl``): the report
     ``guidebook validate`` gives for them, so ``guidebook rate`` and ``validate`` agree."""
-    shapes = load_shapes(project.shape_files())
+    paths = project.shape_files()
+    shapes = load_shapes(paths)
     graph = ox.NamedNode(project.rating_rules.resolve().as_uri())
     rules = frozenset(
         q.subject.value
         for q in shapes.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), None, graph)
         if isinstance(q.subject, ox.NamedNode)
     )
-    return check(data, shapes, focus=focus, selected=rules)
+    known = reports.known(data, shapes_digest(paths))
+    return check(data, shapes, focus=focus, selected=rules, results=known)
 
 
 def check(
@@ -177,9 +211,12 @@ def check(
     focus: str | None = None,
     shape: str | None = None,
     selected: frozenset[str] | None = None,
+    results: Sequence[ValidationResult] | None = None,
 ) -> ProjectReport:
     """Validate ``data`` against the shapes graph ``shapes``; see :func:`validate`.
-    ``selected``, if given, is the set of shape IRIs to run (instead of ``shape``)."""
+    ``selected``, if given, is the set of shape IRIs to run (instead of ``shape``).
+    ``results``, if given, are the engine's full results, already known (the cache's):
+    they are selected and reported as the engine's would be, without running it."""
     try:
         run = ENGINES[engine]
     except KeyError:
@@ -191,8 +228,18 @@ def check(
     if shape is not None:
         selected = resolve_shape(shapes, shape)
 
-    results = run(EngineInput(data, shapes, focus_nodes, selected))
+    if results is None:
+        found = run(EngineInput(data, shapes, focus_nodes, selected))
+    else:
+        found = list(results)
+    return _report(data, found, engine, focus_nodes, selected)
 
+
+def _report(data: ox.Store, results: list[ValidationResult], engine: str,
+            focus_nodes: frozenset[str] | None, selected: frozenset[str] | None
+            ) -> ProjectReport:
+    """The report of ``results``: selected, sorted (fully, so that results computed in
+    any order read the same), with labels and programmes."""
     if focus_nodes is not None:
         wanted = {_nt_iri(node) for node in focus_nodes}
         results = [r for r in results if r.focus_node in wanted]
@@ -212,6 +259,8 @@ def check(
             r.source_shape,
             r.path or "",
             r.value or "",
+            r.constraint_component,
+            r.message,
         )
     )
     return ProjectReport(
@@ -225,6 +274,26 @@ def check(
         programmes=programmes,
         checked=_checked_programmes(data, focus_nodes),
     )
+
+
+def revalidate(data: ox.Store, shapes: ox.Store, reach: Reach,
+               previous: Sequence[ValidationResult], changes: Changes
+               ) -> list[ValidationResult] | None:
+    """The fast engine's full results for ``data`` after ``changes`` (applied to it),
+    from its ``previous`` results: the focus nodes the changes can affect (``reach``,
+    the shapes' reach from ``shapereach.py``) are validated again, the others keep
+    theirs. None when the reach cannot bound them (validate in full then)."""
+    ghost = ox.Store()
+    ghost.extend(changes.removed)
+    affected = reach.anchors_of(Graph(data, ghost), [*changes.removed, *changes.added])
+    if affected is None:
+        return None
+    terms = frozenset(n for n in affected if isinstance(n, (ox.NamedNode, ox.BlankNode,
+                                                             ox.Literal)))
+    names = {str(t) for t in terms}
+    kept = [r for r in previous if r.focus_node not in names]
+    fresh = fastvalidate.validate(EngineInput(data, shapes, focus_terms=terms)) if terms else []
+    return kept + fresh
 
 
 def verdict(report: ValidationReport, fail_on: str) -> None:
@@ -526,8 +595,9 @@ def _programme_slug(store: ox.Store, focus: str) -> str | None:
 def _checked_programmes(store: ox.Store, focus: frozenset[str] | None) -> int:
     if focus is None:
         # Programmes, not files: data/shared.ttl and the like hold no programme.
-        typed = store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(GB.Programme))
-        return len({q.subject for q in typed})
+        counted = store.query(_PROGRAMME_COUNT, use_default_graph_as_union=True)
+        assert isinstance(counted, ox.QuerySolutions)  # a SELECT query
+        return int(next(iter(counted))["programmes"].value)
     return len({slug for node in focus if (slug := _programme_slug(store, _nt_iri(node)))})
 
 
