@@ -459,8 +459,9 @@ class Cache:
         if any(_read(e.path)[1].digest != seen[e.path].digest for e in steps):
             return Loaded(memory)  # a step changed while we derived: keep nothing
         files = {entry: seen[entry.path] for entry in inputs}
-        tmp = self._new_folder()
+        tmp: Path | None = None
         try:
+            tmp = self._new_folder()
             disk = ox.Store(str(tmp / STORE))
             disk.bulk_extend(memory)
             disk.flush()
@@ -469,8 +470,14 @@ class Cache:
             state = State(files, started, _store_files(tmp / STORE), versions(), len(memory),
                           {e.path: _single_graph(e) for e in inputs if e.role == "data"})
             generation = self._publish(tmp, state)
+        except OSError:
+            # A full disk, a folder we may not write: the command goes on without.
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            return Loaded(memory)
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
             raise
         lock = _shared_lock(generation.path / LOCK)
         return Loaded(memory, generation, "built", lock)
@@ -593,7 +600,11 @@ class Cache:
 
     def _new_folder(self) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix="new-", dir=self.folder))
+        folder = Path(tempfile.mkdtemp(prefix="new-", dir=self.folder))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(folder, 0o777 & ~umask)  # as any folder the user creates, not 0700
+        return folder
 
     def _publish(self, tmp: Path, state: State) -> Generation:
         """Make ``tmp`` the current generation."""
@@ -708,12 +719,16 @@ def load(project: Project, extra: Sequence[Path] = (), *, use_cache: bool = True
     found = cache.read(inputs)
     if found is not None:
         return found
-    with cache.writing():
-        if cache.stale is None or cache.stale[0] != cache.current():
-            found = cache.read(inputs)  # another command may have brought it up to date
-            if found is not None:
-                return found
-        return cache.write(project, extra, inputs)
+    try:
+        with cache.writing():
+            if cache.stale is None or cache.stale[0] != cache.current():
+                found = cache.read(inputs)  # another command may have brought it up to date
+                if found is not None:
+                    return found
+            return cache.write(project, extra, inputs)
+    except OSError:
+        # The cache cannot be written (no permission, a full disk): load without it.
+        return Loaded(store_module.load(project, extra))
 
 
 Opener = Callable[[Project, Sequence[Path]], Loaded]

@@ -7,7 +7,7 @@ errors (:class:`GuidebookError`) become a one-line ``Error: ...`` and their exit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,12 @@ class AppContext:
     @property
     def store_loaded(self) -> bool:
         return "loaded" in self.__dict__
+
+    def close(self) -> None:
+        """Let go of the loaded graph (and the cache generation it holds)."""
+        if self.store_loaded:
+            self.loaded.close()
+            del self.__dict__["loaded"]
 
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -180,6 +186,9 @@ class _EngineName(click.ParamType[str]):
 @click.option("--limit", type=click.IntRange(min=0), default=0, show_default=True,
               help="List at most this many results in the text report (0: all); the "
               "counts per rule at its top cover every result.")
+@click.option("--watch", is_flag=True,
+              help="Validate again each time a file of the project changes (the ontology, "
+              "data, shapes, derivation steps), until Ctrl-C.")
 @pass_app
 def validate_command(
     app: AppContext,
@@ -190,13 +199,15 @@ def validate_command(
     shape: str | None,
     engine: str,
     limit: int,
+    watch: bool,
 ) -> None:
     """Check the graph against the shapes: structure and evidence standards.
 
     Without PATH, validates the project's ontology and data (plus --data files). With
     PATHs (files or folders), validates those files with the project's ontology. Exit
     status: 0 conforms at --fail-on, 1 results at or above it, 3 unreadable data or
-    broken shapes.
+    broken shapes. With --watch, the status is that of the last validation when Ctrl-C
+    stops it; a file that does not load is reported and watched until it does.
 
     \b
     Examples:
@@ -205,13 +216,58 @@ def validate_command(
         guidebook validate --focus infant-parent-psychotherapy --format json
         guidebook validate --shape RatingAgreesWithEvidence
         guidebook validate --limit 20
+        guidebook validate --watch --limit 20
     """
     from guidebook_kg import validate as validating
 
-    data = validating.load_paths(app.project, [*paths, *app.extra]) if paths else app.store
-    report = validating.validate(data, app.project, engine=engine, focus=focus, shape=shape)
-    click.echo(validating.render(report, fmt, limit=limit or None), nl=False)
-    validating.verdict(report, fail_on)
+    def once(context: AppContext) -> None:
+        if paths:
+            data = validating.load_paths(context.project, [*paths, *context.extra])
+        else:
+            data = context.store
+        report = validating.validate(data, context.project, engine=engine, focus=focus,
+                                     shape=shape)
+        click.echo(validating.render(report, fmt, limit=limit or None), nl=False)
+        validating.verdict(report, fail_on)
+
+    if not watch:
+        once(app)
+        return
+    _watch(app, once)
+
+
+def _watch(app: AppContext, once: Callable[[AppContext], None]) -> None:
+    """Run ``once`` now and after every change to the project's files; on Ctrl-C, end
+    with the last run's outcome."""
+    import datetime
+
+    from guidebook_kg import watching
+    from guidebook_kg.errors import GuidebookError
+
+    outcome: GuidebookError | None = None
+
+    def run(context: AppContext) -> GuidebookError | None:
+        try:
+            once(context)
+        except GuidebookError as error:
+            click.echo(f"Error: {error}", err=True)
+            return error
+        finally:
+            context.close()
+        return None
+
+    project = app.project
+    outcome = run(app)
+    click.echo("Watching the project's files for changes (Ctrl-C to stop).", err=True)
+    try:
+        for files in watching.changes(project, app.extra):
+            shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3
+                                             else "")
+            stamp = datetime.datetime.now().strftime("%H:%M:%S")
+            click.echo(f"\n[{stamp}] changed: {shown}", err=True)
+            outcome = run(AppContext(app.project_dir, app.extra, app.use_cache))
+    except KeyboardInterrupt:
+        click.get_current_context().exit(outcome.exit_code if outcome is not None else 0)
 
 
 @main.command("build")
