@@ -63,6 +63,10 @@ CASES: list[tuple[str, dict[str, str]]] = [
     ("programme-search", {"targeting": "gbc:targeting-selected", "min_level": "3"}),
     ("programme-search", {"max_cost": "2"}),
     ("concepts", {"scheme": "gbc:evidence-rating"}),
+    ("concepts", {"scheme": "Age groups"}),
+    ("concept-schemes", {}),
+    ("outcome-comparison", {}),
+    ("outcome-comparison", {"domain": "gbc:domain-mental-health"}),
     ("programme-page", {"programme": "independent-family"}),
 ]
 
