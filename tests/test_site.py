@@ -137,7 +137,8 @@ def test_the_programme_page_says_why_it_has_its_rating(site: Path) -> None:
     # every criterion with its status and the studies behind it, linked
     assert re.search(
         r'<li class="criterion met" id="[^"]+"><span class="status">Met</span>: '
-        r'<a href="../../concept/criterion-level-3.html">Level 3: [^<]+</a> \(study 2\)',
+        r'<a href="../../concept/criterion-level-3.html">Level 3: [^<]+</a> '
+        r'\(<a href="../study/cicchetti-2006.html">study 2</a>\)',
         html,
     )
     assert re.search(

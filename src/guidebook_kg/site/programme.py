@@ -301,6 +301,8 @@ def assessment_view(g: Reader, a: Any, study_name: Mapping[Any, str]) -> dict[st
                 "status_key": _STATUS.get(status.value, "other") if status else "other",
                 "studies": names(g, study_name, r, GB.supportingStudy),
                 "undecided": names(g, study_name, r, GB.undecidedStudy),
+                "study_links": study_links(g, study_name, r, GB.supportingStudy),
+                "undecided_links": study_links(g, study_name, r, GB.undecidedStudy),
             }
         )
     rating = g.one(a, GB.evidenceRating)
