@@ -9,7 +9,6 @@ winning a tie so that the choice never depends on store order.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -57,6 +56,8 @@ class Reader:
         found = self.objects(s, p)
         if not found:
             return None
+        if len(found) == 1:
+            return str(found[0].value)
         literal = english(found)
         return literal if literal is not None else str(found[0].value)
 
@@ -101,20 +102,55 @@ class TripleIndex(Reader):
     """A small index of a constructed graph (a page's triples, each once)."""
 
     def __init__(self, triples: Iterable[ox.Triple]) -> None:
-        self.out: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-        self.into: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        self.out: dict[Any, dict[str, list[Any]]] = {}
+        self.into: dict[Any, dict[str, list[Any]]] = {}
+        # Plain dicts filled by hand: a page graph has thousands of triples, and this runs
+        # once per programme page.
+        out, into = self.out, self.into
         for t in triples:
-            self.out[t.subject][t.predicate.value].append(t.object)
-            self.into[t.object][t.predicate.value].append(t.subject)
+            subject, predicate, obj = t.subject, t.predicate.value, t.object
+            by_predicate = out.get(subject)
+            if by_predicate is None:
+                out[subject] = {predicate: [obj]}
+            else:
+                found = by_predicate.get(predicate)
+                if found is None:
+                    by_predicate[predicate] = [obj]
+                else:
+                    found.append(obj)
+            by_predicate = into.get(obj)
+            if by_predicate is None:
+                into[obj] = {predicate: [subject]}
+            else:
+                found = by_predicate.get(predicate)
+                if found is None:
+                    by_predicate[predicate] = [subject]
+                else:
+                    found.append(subject)
+        self._sorted: set[tuple[int, Any, str]] = set()
 
     def has(self, s: Any) -> bool:
         return bool(self.out.get(s))
 
     def objects(self, s: Any, p: str) -> list[Any]:
-        return sorted(self.out.get(s, {}).get(p, []), key=str)
+        return self._in_order(self.out, 0, s, p)
 
     def subjects(self, p: str, o: Any) -> list[Any]:
-        return sorted(self.into.get(o, {}).get(p, []), key=str)
+        return self._in_order(self.into, 1, o, p)
+
+    def _in_order(
+        self, index: dict[Any, dict[str, list[Any]]], side: int, node: Any, p: str
+    ) -> list[Any]:
+        found = index.get(node)
+        if found is None:
+            return []
+        values = found.get(p)
+        if values is None:
+            return []
+        if len(values) > 1 and (side, node, p) not in self._sorted:
+            values.sort(key=str)  # once: the lists are read many times
+            self._sorted.add((side, node, p))
+        return list(values)
 
 
 class StoreReader(Reader):
