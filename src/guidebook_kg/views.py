@@ -586,6 +586,10 @@ def _concept(value: str, scheme: str, lookups: Lookups, bad: Any) -> ox.NamedNod
 def _scheme(value: str, lookups: Lookups, bad: Any) -> ox.NamedNode:
     schemes = lookups.schemes()
     iri = expand(value)
+    if not schemes and re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri):
+        # A graph without schemes (an endpoint whose default graph leaves out the data)
+        # cannot check the name; the query runs, and its empty answer is explained.
+        return _iri(iri, bad)
     wanted = _fold(value)
     for scheme in schemes:
         if scheme.iri == iri or any(_fold(n) == wanted for n in scheme.names):

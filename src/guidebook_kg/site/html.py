@@ -59,6 +59,7 @@ def render(template: str, links: Links, **values: Any) -> Rendered:
     values.setdefault("paging", None)
     values.setdefault("page_rel", {})
     values.setdefault("canonical", None)
+    values.setdefault("inline_css", None)
     values["link"] = links.resource
     values["links"] = links
     values["nav"] = links.nav()

@@ -579,7 +579,16 @@ def page(
     model = page_model(triples, iri.value)
     if fmt == "markdown":
         return html.render_text("programme.md.j2", page=model)
+    from importlib.resources import files
+
+    # A document read on its own carries its stylesheet.
+    css = files("guidebook_kg").joinpath("site/static/site.css").read_text(encoding="utf-8")
     rendered = html.render(
-        "programme.html.j2", IriLinks(BASE), title=model["name"], page=model, canonical=iri.value
+        "programme.html.j2",
+        IriLinks(BASE),
+        title=model["name"],
+        page=model,
+        canonical=iri.value,
+        inline_css=css,
     )
     return rendered.body.decode("utf-8")
