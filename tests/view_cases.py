@@ -2,7 +2,8 @@
 
 The fixture graph is the project's ontology plus one file per fixture programme
 (tests/fixtures/programmes/*.ttl), each in its own programme graph, and what the evidence
-standards derive from them, as ``store.load`` would put it; the IPP data is left out so that the golden files depend on fixtures only.
+standards derive from them, as ``store.load`` would put it; the IPP data is left out so
+that the golden files depend on fixtures only.
 """
 
 from __future__ import annotations
