@@ -162,6 +162,7 @@ def test_json_report_is_compact_stable_and_complete(run: Run, problems: Path) ->
         "message": violation["message"],
         "path": f"<{GB}improvementIndex>",
         "programme": "problems",
+        "resultSeverity": "<http://www.w3.org/ns/shacl#Violation>",
         "severity": "Violation",
         "shape": "gbsh:Finding-improvementIndex",
         "sourceShape": f"<{GBSH}Finding-improvementIndex>",

@@ -148,7 +148,8 @@ class _EngineName(click.ParamType[str]):
     type=click.Choice(["violation", "warning", "info", "none"]),
     default="violation",
     show_default=True,
-    help="Exit 1 when a result is at least this severe.",
+    help="Exit 1 when a result is at least this severe (a severity SHACL does not define "
+    "counts as a violation).",
 )
 @click.option("--focus", metavar="PROGRAMME|IRI",
               help="Only results about one programme (slug or IRI: every resource of its "

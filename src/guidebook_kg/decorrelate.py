@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 _TOKEN = re.compile(
@@ -30,7 +30,10 @@ _TOKEN = re.compile(
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
   | (?P<open>\{) | (?P<close>\}) | (?P<lparen>\() | (?P<rparen>\))
-  | (?P<word>[A-Za-z_][A-Za-z0-9_\-.]*(?::[A-Za-z0-9_\-.%]*)?|:[A-Za-z0-9_\-.%]*)
+  | (?P<word>(?:[A-Za-z_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?)?
+            :(?:[A-Za-z0-9_\-.%:]*[A-Za-z0-9_\-%:])?
+            |[A-Za-z_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?)
+  | (?P<number>[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.?[0-9]+[eE][+-]?[0-9]+|[0-9]*\.[0-9]+|[0-9]+)
   | (?P<space>\s+)
   | (?P<other>.)
     """,
@@ -39,7 +42,7 @@ _TOKEN = re.compile(
 
 
 @dataclass(frozen=True)
-class _Tok:
+class Token:
     kind: str
     text: str
     start: int
@@ -68,17 +71,25 @@ def templates() -> Templates:
     return Templates(**fields)
 
 
-def _tokens(text: str) -> list[_Tok]:
-    return [_Tok(m.lastgroup or "other", m.group(), m.start(), m.end())
-            for m in _TOKEN.finditer(text)
-            if m.lastgroup not in ("space", "comment")]
+def tokenize(text: str) -> list[Token]:
+    """The tokens of a SPARQL text, without spaces and comments."""
+    return list(_tokens(text))
 
 
-def _var(tok: _Tok) -> str:
+@lru_cache(maxsize=1024)
+def _tokens(text: str) -> tuple[Token, ...]:
+    # The same rule texts are read several times per validation (restrictions, plan,
+    # rewrites) and once per validation in a long-running process.
+    return tuple(Token(m.lastgroup or "other", m.group(), m.start(), m.end())
+                 for m in _TOKEN.finditer(text)
+                 if m.lastgroup not in ("space", "comment"))
+
+
+def var_name(tok: Token) -> str:
     return tok.text[1:]  # ?x and $x are the same variable
 
 
-def _is(tok: _Tok, keyword: str) -> bool:
+def is_keyword(tok: Token, keyword: str) -> bool:
     return tok.kind == "word" and tok.text.upper() == keyword
 
 
@@ -92,7 +103,7 @@ class _Block:
     negated_from: int | None  # index of NOT when written NOT EXISTS
 
 
-def _matching(tokens: list[_Tok], open_kind: str, close_kind: str) -> dict[int, int]:
+def matching(tokens: list[Token], open_kind: str, close_kind: str) -> dict[int, int]:
     pairs: dict[int, int] = {}
     stack: list[int] = []
     for i, tok in enumerate(tokens):
@@ -118,15 +129,15 @@ class _Rewriter:
                 self.used.add(name)
                 return "?" + name
 
-    def blocks(self, tokens: list[_Tok], braces: dict[int, int]) -> list[_Block]:
+    def blocks(self, tokens: list[Token], braces: dict[int, int]) -> list[_Block]:
         """The EXISTS blocks of ``tokens`` that are not inside another EXISTS block."""
         found: list[_Block] = []
         i = 0
         while i < len(tokens):
             tok = tokens[i]
-            if (_is(tok, self.t.keyword_exists) and i + 1 < len(tokens)
+            if (is_keyword(tok, self.t.keyword_exists) and i + 1 < len(tokens)
                     and tokens[i + 1].kind == "open" and i + 1 in braces):
-                negated = i - 1 if i > 0 and _is(tokens[i - 1], self.t.keyword_not) else None
+                negated = i - 1 if i > 0 and is_keyword(tokens[i - 1], self.t.keyword_not) else None
                 close = braces[i + 1]
                 found.append(_Block(i, i + 1, close, negated))
                 i = close + 1
@@ -135,9 +146,9 @@ class _Rewriter:
         return found
 
     def rewrite(self, text: str, context: set[str]) -> str:
-        tokens = _tokens(text)
-        braces = _matching(tokens, "open", "close")
-        parens = _matching(tokens, "lparen", "rparen")
+        tokens = tokenize(text)
+        braces = matching(tokens, "open", "close")
+        parens = matching(tokens, "lparen", "rparen")
         edits: list[tuple[int, int, str]] = []  # (start, end, replacement), end == start: insert
         for block in self.blocks(tokens, braces):
             inner_start = tokens[block.open].end
@@ -145,7 +156,7 @@ class _Rewriter:
             start = tokens[block.negated_from if block.negated_from is not None
                            else block.keyword].start
             end = tokens[block.close].end
-            outside = context | {_var(t) for k, t in enumerate(tokens)
+            outside = context | {var_name(t) for k, t in enumerate(tokens)
                                  if t.kind == "var" and not block.open <= k <= block.close}
             inner = self.rewrite(text[inner_start:inner_end], outside)
             plan = self._plan(tokens, braces, parens, block, inner, outside, len(text))
@@ -163,11 +174,11 @@ class _Rewriter:
             text = text[:edit_start] + replacement + text[edit_end:]
         return text
 
-    def _plan(self, tokens: list[_Tok], braces: dict[int, int], parens: dict[int, int],
+    def _plan(self, tokens: list[Token], braces: dict[int, int], parens: dict[int, int],
               block: _Block, inner: str, outside: set[str], length: int
               ) -> tuple[int, str, str] | None:
-        inner_tokens = _tokens(inner)
-        if any(_is(t, self.t.keyword_exists) for t in inner_tokens):
+        inner_tokens = tokenize(inner)
+        if any(is_keyword(t, self.t.keyword_exists) for t in inner_tokens):
             return None  # a nested EXISTS stayed correlated: keep this one too
         bound_here, anywhere = _pattern_variables(inner_tokens)
         shared = anywhere & outside
@@ -189,7 +200,7 @@ class _Rewriter:
                      .replace("{pattern}", inner))
         return insert_at, subselect, flag
 
-    def _statement(self, tokens: list[_Tok], braces: dict[int, int], parens: dict[int, int],
+    def _statement(self, tokens: list[Token], braces: dict[int, int], parens: dict[int, int],
                    block: _Block) -> tuple[str, int] | None:
         """The FILTER or BIND (at the block's own group level) whose expression holds it."""
         first = block.negated_from if block.negated_from is not None else block.keyword
@@ -202,8 +213,8 @@ class _Rewriter:
                 continue
             if tok.kind in ("open", "close"):
                 return None  # reached the group boundary: not inside FILTER/BIND
-            if _is(tok, self.t.keyword_filter) or _is(tok, self.t.keyword_bind):
-                kind = "bind" if _is(tok, self.t.keyword_bind) else "filter"
+            if is_keyword(tok, self.t.keyword_filter) or is_keyword(tok, self.t.keyword_bind):
+                kind = "bind" if is_keyword(tok, self.t.keyword_bind) else "filter"
                 after = i + 1
                 if after == first:
                     return kind, i  # FILTER NOT EXISTS { } / FILTER EXISTS { }
@@ -214,7 +225,7 @@ class _Rewriter:
         return None
 
 
-def _pattern_variables(tokens: list[_Tok]) -> tuple[set[str], set[str]]:
+def _pattern_variables(tokens: list[Token]) -> tuple[set[str], set[str]]:
     """Variables in triple patterns at the top level of a group, and all variables."""
     bound: set[str] = set()
     every: set[str] = set()
@@ -229,13 +240,13 @@ def _pattern_variables(tokens: list[_Tok]) -> tuple[set[str], set[str]]:
         elif tok.kind == "rparen":
             paren -= 1
         elif tok.kind == "var":
-            every.add(_var(tok))
+            every.add(var_name(tok))
             if brace == 0 and paren == 0:
-                bound.add(_var(tok))
+                bound.add(var_name(tok))
     return bound, every
 
 
-def _enclosing_close(tokens: list[_Tok], braces: dict[int, int], index: int) -> int | None:
+def _enclosing_close(tokens: list[Token], braces: dict[int, int], index: int) -> int | None:
     best: int | None = None
     for open_index, close_index in braces.items():
         if open_index < index < close_index and (best is None or open_index > best):
@@ -243,6 +254,7 @@ def _enclosing_close(tokens: list[_Tok], braces: dict[int, int], index: int) -> 
     return braces[best] if best is not None else None
 
 
+@lru_cache(maxsize=512)
 def decorrelate(query: str) -> tuple[str, int]:
     """The query with its correlated EXISTS rewritten, and how many were rewritten."""
     rewriter = _Rewriter(query)

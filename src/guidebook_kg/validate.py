@@ -1,39 +1,47 @@
 """SHACL validation of the loaded graph against ``shapes/*.ttl``: engines, selection, rendering.
 
-The only module that runs pyshacl (and the only one using rdflib for validation). Engines
-are registered in :data:`ENGINES` by name; each turns an :class:`EngineInput` into
-engine-neutral :class:`~guidebook_kg.report.ValidationResult` objects, and everything after
-that (selection by ``--focus``/``--shape``, labels, programmes, rendering, the exit
-verdict) is shared, so a second engine only has to produce results.
+Engines are registered in :data:`ENGINES` by name; each turns an
+:class:`~guidebook_kg.shacl.EngineInput` into engine-neutral
+:class:`~guidebook_kg.report.ValidationResult` objects, and everything after that
+(selection by ``--focus``/``--shape``, labels, programmes, rendering, the exit verdict) is
+shared, so a second engine only has to produce results. The engines live in their own
+modules (``fastvalidate.py``, and ``pyshacl_engine.py``, the only one that imports
+pyshacl), which never import this one.
 
-rdflib and pyshacl are imported inside the functions that use them: importing this module
-is cheap, so the command line can list the engines without paying their start-up cost.
+rdflib is imported inside the function that uses it: importing this module is cheap, so
+the command line can list the engines without paying their start-up cost.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import logging
-import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyoxigraph as ox
 
+from guidebook_kg import fastvalidate, pyshacl_engine
 from guidebook_kg import store as store_module
 from guidebook_kg.derive import derive
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
 from guidebook_kg.namespaces import GB, programme_slug
 from guidebook_kg.prefixes import PREFIXES, PROGRAMME_GRAPH_BASE
 from guidebook_kg.project import Project, rdf_files
-from guidebook_kg.report import SH, Severity, ValidationReport, ValidationResult
+from guidebook_kg.report import (
+    SH,
+    Severity,
+    ValidationReport,
+    compact,
+    display,
+    path_triples,
+)
+from guidebook_kg.shacl import Engine, EngineInput
 
-if TYPE_CHECKING:
-    import rdflib
-    from rdflib.plugins.sparql.sparql import Query
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "Engine", "EngineInput", "ProjectReport", "check",
+           "load_paths", "load_shapes", "render", "validate", "verdict"]
 
 SHAPES_NAMESPACE = PREFIXES["gbsh"]
 
@@ -63,86 +71,7 @@ FAIL_ON: dict[str, Severity | None] = {
 # ----------------------------------------------------------------------------- engines
 
 
-@dataclass(frozen=True)
-class EngineInput:
-    """What an engine validates.
-
-    ``data`` holds the data graph as the union of its graphs; ``shapes`` the shapes graph
-    (one named graph per shapes file). ``focus`` (node IRIs) and ``shapes_selected``
-    (shape IRIs) are hints an engine may use to do less work: :func:`check` filters the
-    results by them in any case, so every engine gives the same answer.
-    """
-
-    data: ox.Store
-    shapes: ox.Store
-    focus: frozenset[str] | None = None
-    shapes_selected: frozenset[str] | None = None
-
-
-Engine = Callable[[EngineInput], list[ValidationResult]]
-
-
-def _pyshacl_engine(request: EngineInput) -> list[ValidationResult]:
-    import pyshacl
-    from pyshacl.errors import ReportableRuntimeError
-
-    _check_sparql_syntax(request.shapes)
-    data = _rdflib_graph(request.data, _prepared_query_graph())
-    shapes = _shapes_graph(request.shapes)
-    # The focus and shape hints are not passed on: pyshacl's focus_nodes and use_shapes
-    # also skip the values that sh:node and sh:or check (a concept outside the focus, a
-    # concept shape not listed), so they lose results. check() filters instead.
-    try:
-        # pyshacl also logs a shape it cannot load to stderr (a handler it binds when
-        # imported); _broken_shapes says it in one line instead.
-        logging.disable(logging.CRITICAL)
-        _, report_graph, _ = pyshacl.validate(
-            data, shacl_graph=shapes, inference="none", advanced=False
-        )
-    except (ReportableRuntimeError, re.error) as err:
-        raise _broken_shapes(request.shapes, shapes, err) from None
-    finally:
-        logging.disable(logging.NOTSET)
-    return list(_results_from_report(report_graph))
-
-
-def _broken_shapes(shapes: ox.Store, graph: rdflib.Graph, err: Exception) -> InputError:
-    """Name the shape behind a pyshacl load error; pyshacl's own messages do not."""
-    from pyshacl.entrypoints import meta_validate
-
-    for quad in shapes.quads_for_pattern(None, ox.NamedNode(SH + "pattern"), None):
-        try:
-            re.compile(getattr(quad.object, "value", ""))
-        except re.error as bad:
-            return InputError(
-                f"{_file_of(quad.graph_name)}: shape {_compact(str(quad.subject))}: "
-                f"sh:pattern is not a valid regular expression: {bad}",
-                hint="fix the pattern",
-            )
-    # SHACL's own shapes for shapes graphs point at the offending shape and property.
-    _, meta_report, _ = meta_validate(graph, inference="none")
-    for result in _results_from_report(meta_report):
-        node = _node(result.focus_node)
-        graphs = [q.graph_name for q in shapes.quads_for_pattern(node, None, None)] if node else []
-        source = _file_of(graphs[0]) if graphs else "shapes"
-        path = f" {_compact(result.path)}" if result.path else ""
-        value = f" {_display(result.value)}" if result.value else ""
-        return InputError(
-            f"{source}: shape {_compact(result.focus_node)}:{path}{value}: {result.message}",
-            hint="fix the shape; see https://www.w3.org/TR/shacl/",
-        )
-    first_line = next(iter(str(err).strip().splitlines()), repr(err))
-    return InputError(f"the shapes cannot be used: {first_line}", hint="fix the shapes in shapes/")
-
-
-def _fast_engine(request: EngineInput) -> list[ValidationResult]:
-    # Imported on use, like pyshacl above (see guidebook_kg/fastvalidate.py).
-    from guidebook_kg.fastvalidate import validate as fast
-
-    return fast(request)
-
-
-ENGINES: dict[str, Engine] = {"pyshacl": _pyshacl_engine, "fast": _fast_engine}
+ENGINES: dict[str, Engine] = {"pyshacl": pyshacl_engine.validate, "fast": fastvalidate.validate}
 """Validation engines by name; ``guidebook validate --engine NAME`` picks one."""
 
 DEFAULT_ENGINE = "fast"
@@ -278,7 +207,8 @@ def check(
         key=lambda r: (
             programmes.get(r.focus_node, "\uffff"),
             r.focus_node,
-            -r.severity,
+            -r.severity.rank,
+            r.severity.iri,
             r.source_shape,
             r.path or "",
             r.value or "",
@@ -389,6 +319,8 @@ def summary(report: ProjectReport) -> str:
     ]
     if report.count(Severity.INFO):
         counts.append(_plural(report.count(Severity.INFO), "info"))
+    for severity, count in report.custom_severities().items():
+        counts.append(f"{_plural(count, 'result')} of severity {severity.label}")
     if not report.results:
         return f"{', '.join(counts)} in {_plural(report.checked, 'programme')} checked"
     slugs = {report.programmes.get(r.focus_node) for r in report.results}
@@ -407,7 +339,7 @@ def render_text(report: ProjectReport, *, limit: int | None = None) -> str:
     for result in report.results:
         line = (
             result.focus_node,
-            result.severity.name,
+            result.severity.label,
             result.source_shape,
             result.message,
             result.path or "",
@@ -418,14 +350,14 @@ def render_text(report: ProjectReport, *, limit: int | None = None) -> str:
     if shown:
         per_rule: dict[tuple[str, str], int] = {}
         for result in report.results:
-            rule = (result.severity.name, result.source_shape)
+            rule = (result.severity.label, result.source_shape)
             per_rule[rule] = per_rule.get(rule, 0) + 1
         lines.append(summary(report) + ", by rule:")
         width = len(f"{max(per_rule.values()):,}")
         for (severity, shape), count in sorted(
             per_rule.items(), key=lambda item: (-item[1], item[0][1])
         ):
-            lines.append(f"  {count:>{width},}  {_compact(shape)} ({severity.lower()})")
+            lines.append(f"  {count:>{width},}  {compact(shape)} ({severity.lower()})")
         lines.append("")
     focus = None
     listed = 0
@@ -438,18 +370,18 @@ def render_text(report: ProjectReport, *, limit: int | None = None) -> str:
                 lines.append("")
             focus = node
             label = report.labels.get(node)
-            compacted = _compact(node)
+            compacted = compact(node)
             slug = report.programmes.get(node)
             head = f"{label} ({compacted})" if label else compacted
             lines.append(f"{head}  [{slug}]" if slug else head)
-        lines.append(f"  {severity.capitalize():<9} {_compact(shape)}: {message}")
+        lines.append(f"  {severity:<9} {compact(shape)}: {message}")
         detail = []
         if path:
-            detail.append(f"path {_compact(path)}")
+            detail.append(f"path {compact(path)}")
         if value:
-            detail.append(f"value {_display(value)}")
+            detail.append(f"value {display(value)}")
         if len(components) > 1:
-            names = [_compact(c).removeprefix("sh:").removesuffix("ConstraintComponent")
+            names = [compact(c).removeprefix("sh:").removesuffix("ConstraintComponent")
                      for c in components]
             detail.append("fails " + ", ".join(names))
         if detail:
@@ -470,6 +402,10 @@ def render_json(report: ProjectReport) -> str:
             "violations": report.count(Severity.VIOLATION),
             "warnings": report.count(Severity.WARNING),
             "infos": report.count(Severity.INFO),
+            "otherSeverities": {
+                f"<{severity.iri}>": count
+                for severity, count in report.custom_severities().items()
+            },
             "programmes": len(
                 {report.programmes.get(r.focus_node) for r in report.results} - {None}
             )
@@ -482,9 +418,10 @@ def render_json(report: ProjectReport) -> str:
                 "focusNode": r.focus_node,
                 "focusLabel": report.labels.get(r.focus_node),
                 "programme": report.programmes.get(r.focus_node),
-                "severity": r.severity.name.capitalize(),
+                "severity": r.severity.label,
+                "resultSeverity": f"<{r.severity.iri}>",
                 "sourceShape": r.source_shape,
-                "shape": _compact(r.source_shape),
+                "shape": compact(r.source_shape),
                 "path": r.path,
                 "value": r.value,
                 "constraintComponent": r.constraint_component,
@@ -502,6 +439,7 @@ def render_turtle(report: ProjectReport) -> str:
     # N-Triples terms are Turtle terms, so the report is written as N-Triples and then
     # pretty-printed with the project's prefixes.
     report_node = "_:validationReport"
+    path_nodes = iter(range(1 << 62))
     lines = [
         f"{report_node} <{RDF_TYPE}> <{SH}ValidationReport> .",
         f'{report_node} <{SH}conforms> "{str(report.conforms).lower()}"^^<{XSD_BOOLEAN}> .',
@@ -512,7 +450,9 @@ def render_turtle(report: ProjectReport) -> str:
         lines.append(f"{node} <{RDF_TYPE}> <{SH}ValidationResult> .")
         lines.append(f"{node} <{SH}focusNode> {r.focus_node} .")
         if r.path:
-            lines.append(f"{node} <{SH}resultPath> {r.path} .")
+            path, described = path_triples(r.path, lambda: f"_:path{next(path_nodes)}")
+            lines.append(f"{node} <{SH}resultPath> {path} .")
+            lines.extend(described)
         if r.value:
             lines.append(f"{node} <{SH}value> {r.value} .")
         lines.append(f"{node} <{SH}sourceShape> {r.source_shape} .")
@@ -526,191 +466,6 @@ def render_turtle(report: ProjectReport) -> str:
         graph.bind(prefix, namespace)
     text: str = graph.serialize(format="turtle")
     return text
-
-
-# ----------------------------------------------------------------------------- pyshacl glue
-
-
-def _shapes_graph(shapes: ox.Store) -> rdflib.Graph:
-    # The same shapes store is often validated against many data graphs (the test suite,
-    # a server); converting it once saves a fifth of each validation. A shapes store is
-    # not changed after load_shapes().
-    global _SHAPES_CACHE
-    if _SHAPES_CACHE is None or _SHAPES_CACHE[0] is not shapes:
-        import rdflib
-
-        _SHAPES_CACHE = (shapes, _rdflib_graph(shapes, rdflib.Graph()))
-    return _SHAPES_CACHE[1]
-
-
-_SHAPES_CACHE: tuple[ox.Store, rdflib.Graph] | None = None
-
-
-def _prepared_query_graph() -> rdflib.Graph:
-    """An rdflib graph that parses each SPARQL text once.
-
-    pyshacl runs a SHACL-SPARQL constraint by handing the same query text to
-    ``Graph.query`` for every focus node, and parsing dominates: about 90% of the time on
-    the IPP graph (1.0 s down to 0.1 s once parsed). Parsed queries are cached by their
-    text for the life of the process.
-    """
-    import rdflib
-    from rdflib.plugins.sparql import prepareQuery
-
-    class PreparedQueryGraph(rdflib.Graph):
-        def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
-            if isinstance(query_object, str):
-                text = _sorted_prefixes(query_object)
-                prepared = _PREPARED.get(text)
-                if prepared is None:
-                    prepared = _PREPARED[text] = prepareQuery(text)
-                query_object = prepared
-            return super().query(query_object, *args, **kwargs)
-
-    return PreparedQueryGraph()
-
-
-_PREPARED: dict[str, Query] = {}
-
-
-def _sorted_prefixes(query: str) -> str:
-    # pyshacl writes the declared prefixes in no fixed order, which would defeat the cache.
-    lines = query.split("\n")
-    head = 0
-    while head < len(lines) and lines[head].startswith("PREFIX "):
-        head += 1
-    return "\n".join(sorted(lines[:head]) + lines[head:])
-
-
-def _rdflib_graph(store: ox.Store, graph: rdflib.Graph) -> rdflib.Graph:
-    """Copy every triple of ``store`` (all graphs, as one) into ``graph``.
-
-    Literal hygiene: a string literal becomes rdflib's plain literal whether the file wrote
-    ``"2"`` or ``"2"^^xsd:string`` (RDF 1.1 says they are the same term), so pyshacl's
-    ``sh:in`` and ``sh:hasValue``, which compare rdflib terms, cannot tell them apart.
-    """
-    import rdflib
-
-    cache: dict[ox.NamedNode | ox.BlankNode | ox.Literal, rdflib.term.Node] = {}
-
-    def term(node: Any) -> Any:
-        found = cache.get(node)
-        if found is not None:
-            return found
-        converted: rdflib.term.Node
-        if isinstance(node, ox.NamedNode):
-            converted = rdflib.URIRef(node.value)
-        elif isinstance(node, ox.BlankNode):
-            converted = rdflib.BNode(node.value)
-        elif isinstance(node, ox.Literal):
-            if node.language:
-                converted = rdflib.Literal(node.value, lang=node.language)
-            elif node.datatype.value == XSD_STRING:
-                converted = rdflib.Literal(node.value)
-            else:
-                converted = rdflib.Literal(node.value, datatype=rdflib.URIRef(node.datatype.value))
-        else:
-            raise InputError(
-                f"RDF 1.2 triple terms are not supported by the validator: {node}",
-                hint="remove the quoted triple from the data",
-            )
-        cache[node] = converted
-        return converted
-
-    add = graph.add
-    for quad in store:
-        add((term(quad.subject), term(quad.predicate), term(quad.object)))
-    return graph
-
-
-def _results_from_report(report: rdflib.Graph) -> Iterator[ValidationResult]:
-    import rdflib
-
-    sh = rdflib.Namespace(SH)
-    # Only the report's own results: those nested under sh:detail explain a sh:node or
-    # sh:or failure and are not results of their own.
-    for node in report.objects(None, sh.result):
-
-        def one(prop: rdflib.URIRef, node: Any = node) -> Any:
-            return report.value(node, prop)
-
-        messages = sorted(str(m) for m in report.objects(node, sh.resultMessage))
-        path = one(sh.resultPath)
-        value = one(sh.value)
-        yield ValidationResult(
-            focus_node=_nt(one(sh.focusNode)),
-            source_shape=_nt(one(sh.sourceShape)),
-            path=_nt(path) if path is not None else None,
-            value=_nt(value) if value is not None else None,
-            constraint_component=_nt(one(sh.sourceConstraintComponent)),
-            severity=Severity.from_iri(str(one(sh.resultSeverity))),
-            message=" ".join(dict.fromkeys(messages)),
-        )
-
-
-def _nt(term: Any) -> str:
-    """The N-Triples form of an rdflib term, as pyoxigraph writes it."""
-    import rdflib
-
-    if isinstance(term, rdflib.URIRef):
-        return str(ox.NamedNode(str(term)))
-    if isinstance(term, rdflib.BNode):
-        return f"_:{term}"
-    if isinstance(term, rdflib.Literal):
-        if term.language:
-            return str(ox.Literal(str(term), language=term.language))
-        if term.datatype is not None:
-            return str(ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype))))
-        return str(ox.Literal(str(term)))
-    raise TypeError(f"unexpected term in a validation report: {term!r}")
-
-
-def _check_sparql_syntax(shapes: ox.Store) -> None:
-    """Parse every sh:select before validating, so that a broken rule is reported by name
-    (exit 3) even when no data reaches it, instead of failing half-way or never.
-
-    pyoxigraph's parser does this in well under a millisecond per query; rdflib's would
-    cost more than the validation itself.
-    """
-    declared = _declared_prefixes(shapes)
-    header = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(declared.items()))
-    empty = ox.Store()
-    for quad in shapes.quads_for_pattern(None, ox.NamedNode(SH + "select"), None):
-        if not isinstance(quad.object, ox.Literal):
-            continue
-        try:
-            empty.query(header + quad.object.value)
-        except SyntaxError as err:
-            owners = list(_subjects(shapes, SH + "sparql", quad.subject))
-            owner = _compact(f"<{owners[0]}>") if owners else str(quad.subject)
-            raise InputError(
-                f"{_file_of(quad.graph_name)}: shape {owner}: its sh:select is not valid "
-                f"SPARQL: {_sparql_error(err, header.count(chr(10)))}",
-                hint="fix the query, or declare its prefixes with sh:declare",
-            ) from None
-
-
-def _sparql_error(err: SyntaxError, header_lines: int) -> str:
-    # pyoxigraph: "error at LINE:COLUMN: expected one of ..." over several lines.
-    text = " ".join(str(err.msg or err).split())
-    match = re.match(r"error at (\d+):(\d+): (.*)", text)
-    if match is None:
-        return text[:200]
-    line, column, reason = int(match[1]) - header_lines, match[2], match[3]
-    if len(reason) > 120:
-        reason = reason[:117] + "..."
-    return f"query line {line}, column {column}: {reason}"
-
-
-def _declared_prefixes(shapes: ox.Store) -> dict[str, str]:
-    declared: dict[str, str] = {}
-    for quad in shapes.quads_for_pattern(None, ox.NamedNode(SH + "declare"), None):
-        declaration = quad.object
-        prefix = next(_objects(shapes, declaration, SH + "prefix"), None)
-        namespace = next(_objects(shapes, declaration, SH + "namespace"), None)
-        if prefix is not None and namespace is not None:
-            declared[prefix.value] = namespace.value
-    return declared
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -823,47 +578,6 @@ def _expand_name(name: str, default_namespace: str | None = None) -> str:
     if not colon and default_namespace is not None:
         return default_namespace + name
     return name
-
-
-def _compact(term: str) -> str:
-    """An N-Triples term or IRI shortened with the project's prefixes, for people."""
-    iri = term[1:-1] if term.startswith("<") and term.endswith(">") else term
-    if iri is term and not _looks_like_iri(term):
-        return term
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
-            best = prefix
-    if best:
-        namespace = PREFIXES[best]
-        return f"{best}:{iri[len(namespace) :]}"
-    return term
-
-
-_BARE_DATATYPES = frozenset(
-    PREFIXES["xsd"] + name for name in ("boolean", "integer", "decimal", "double")
-)
-
-
-def _display(term: str) -> str:
-    """A term for people: compact IRIs, bare numbers and booleans, short datatypes."""
-    if not term.startswith('"'):
-        return _compact(term)
-    lexical, _, datatype = term.rpartition("^^")
-    if not lexical or not datatype.startswith("<"):
-        return term  # a plain string or a language-tagged one
-    if datatype[1:-1] in _BARE_DATATYPES:
-        return json.loads(lexical) if lexical.startswith('"') else lexical
-    return f"{lexical}^^{_compact(datatype)}"
-
-
-def _file_of(graph: Any) -> str:
-    value = getattr(graph, "value", "")
-    if value.startswith("file://"):
-        from urllib.parse import unquote, urlparse
-
-        return where(Path(unquote(urlparse(value).path)))
-    return "shapes"
 
 
 def _plural(count: int, noun: str) -> str:
