@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -30,6 +33,13 @@ RDFLIB_FORMATS = {
 
 Run = Callable[..., Result]
 
+# Where the browser tests save a screenshot of each kind of page (a test artefact, listed
+# in .gitignore); the run prints the folder at its end.
+ARTEFACTS = Path(
+    os.environ.get("GUIDEBOOK_TEST_ARTEFACTS") or Path(__file__).parents[1] / "test-artefacts"
+)
+SCREENSHOTS = ARTEFACTS / "screenshots"
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
@@ -37,6 +47,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite the golden view results in tests/golden/ instead of comparing",
     )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_STARTED] = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    started = config.stash.get(_STARTED, None)
+    if started is None or not SCREENSHOTS.is_dir():
+        return
+    taken = [p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= started]
+    if taken:
+        terminalreporter.write_line(f"screenshots of {len(taken)} pages: {SCREENSHOTS}")
+
+
+_STARTED = pytest.StashKey[float]()
 
 
 @pytest.fixture

@@ -23,11 +23,12 @@ from hypothesis import strategies as st
 from rdflib import namespace as rns
 
 from conftest import assert_isomorphic, bad_turtle, rdflib_graph
-from guidebook_kg import jsonld, publish, views
+from guidebook_kg import jsonld, views
 from guidebook_kg.cli import main
 from guidebook_kg.namespaces import GB, ID, ONTOLOGY, OWL
 from guidebook_kg.prefixes import PREFIXES
 from guidebook_kg.project import find_project
+from guidebook_kg.site import index
 from guidebook_kg.store import load, union_triples
 
 REPO = Path(__file__).resolve().parent.parent
@@ -428,8 +429,10 @@ def test_index_lists_every_programme_with_its_ratings(dist: Path) -> None:
         assert f'href="id/programme/{path.stem}.html"' in html
     assert '<td class="rating asserted">3+</td>' in html
     assert '<td class="rating asserted">3*</td>' in html
-    assert 'href="guidebook.nt.gz"' in html
-    assert 'href="views/programme-ratings.csv"' in html
+    downloads = (dist / "downloads.html").read_text()
+    assert 'href="guidebook.nt.gz"' in downloads
+    saved = (dist / "views.html").read_text()
+    assert 'href="views/programme-ratings.csv"' in saved
 
 
 def test_programme_page_shows_the_guidebook_page(dist: Path) -> None:
@@ -451,9 +454,8 @@ def test_study_files_describe_the_study_and_what_points_at_it(dist: Path) -> Non
     as_jsonld = rdflib.Graph().parse(dist / "id/study/cicchetti-2006.jsonld", format="json-ld")
     assert_isomorphic(as_jsonld, graph)
     html = (dist / "id/study/cicchetti-2006.html").read_text()
-    assert "Referenced by" in html
     assert 'href="../programme/infant-parent-psychotherapy.html"' in html
-    assert 'href="cicchetti-2006.ttl"' in html
+    assert '<link rel="alternate" type="text/turtle" href="cicchetti-2006.ttl"' in html
 
 
 def test_ontology_documentation_covers_every_term(dist: Path, store: ox.Store) -> None:
@@ -472,7 +474,7 @@ def test_ontology_documentation_covers_every_term(dist: Path, store: ox.Store) -
 
 def test_every_parameter_free_view_is_written_as_csv_and_json(dist: Path, store: ox.Store) -> None:
     catalogue = views.load_views(find_project(REPO))
-    runnable = [v for v in catalogue.values() if publish.runnable(v)]
+    runnable = [v for v in catalogue.values() if index.runnable(v)]
     assert "programme-ratings" in {v.name for v in runnable}
 
     for view in runnable:

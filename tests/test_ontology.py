@@ -139,3 +139,18 @@ def test_every_linked_resource_is_described() -> None:
         and t.object.value not in ONTOLOGY_DESC
     )
     assert not dangling, f"linked but not described: {dangling}"
+
+
+def test_the_country_table_is_generated_from_iso_3166() -> None:
+    # ontology/countries.ttl is written by tests/tools/generate_countries.py; regenerate it
+    # with that script when this fails.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "generate_countries", REPO / "tests" / "tools" / "generate_countries.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (REPO / "ontology" / "countries.ttl").read_text(encoding="utf-8") == module.turtle()

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Run
-from guidebook_kg import render, views
+from guidebook_kg import views
+from guidebook_kg.site.programme import page
 from guidebook_kg.store import load
 from seed_facts import FACTS
 from view_cases import PROGRAMMES, REPO, fixture_store, project
@@ -49,13 +50,13 @@ MORE = [
 @pytest.fixture(scope="module")
 def markdown() -> str:
     catalogue = views.load_views(project())
-    return render.page(load(project()), IPP, "markdown", catalogue)
+    return page(load(project()), IPP, "markdown", catalogue)
 
 
 @pytest.fixture(scope="module")
 def html_text() -> str:
     catalogue = views.load_views(project())
-    document = render.page(load(project()), IPP, "html", catalogue)
+    document = page(load(project()), IPP, "html", catalogue)
     return html.unescape(re.sub(r"<[^>]+>", "", document))
 
 
@@ -101,7 +102,7 @@ def test_page_order_follows_the_guidebook(markdown: str) -> None:
 
 def test_the_html_page_is_escaped_and_whole() -> None:
     catalogue = views.load_views(project())
-    document = render.page(load(project()), IPP, "html", catalogue)
+    document = page(load(project()), IPP, "html", catalogue)
 
     assert document.startswith("<!DOCTYPE html>")
     assert document.rstrip().endswith("</html>")
@@ -112,12 +113,12 @@ def test_the_html_page_is_escaped_and_whole() -> None:
 @pytest.mark.parametrize("path", PROGRAMMES, ids=lambda p: p.stem)
 def test_every_fixture_page_renders(path: Path) -> None:
     catalogue = views.load_views(project())
-    page = render.page(fixture_store(), path.stem, "markdown", catalogue)
+    text = page(fixture_store(), path.stem, "markdown", catalogue)
 
-    assert page.startswith("# ")
-    assert "## About the evidence" in page
+    assert text.startswith("# ")
+    assert "## About the evidence" in text
     # studies are named by their number, or by their citation when the record has none
-    assert "### Study 1" in page or "### Dahl et al (2005)" in page
+    assert "### Study 1" in text or "### Dahl et al (2005)" in text
 
 
 def test_the_cli_writes_the_page(run: Run, tmp_path: Path) -> None:

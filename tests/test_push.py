@@ -17,10 +17,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import assert_isomorphic, rdflib_graph
-from guidebook_kg import publish, push, remote, views
+from guidebook_kg import push, remote, views
 from guidebook_kg.cli import main
 from guidebook_kg.errors import EndpointError
 from guidebook_kg.project import find_project
+from guidebook_kg.site import dataset, index
 from guidebook_kg.store import load
 from oxigraph_server import _wait_until_up, free_port, oxigraph_binary, oxigraph_server
 
@@ -56,7 +57,7 @@ def remote_sizes(url: str) -> dict[str, int]:
 
 
 def local_sizes(store: ox.Store) -> dict[str, int]:
-    return {g["iri"]: g["count"] for g in publish.graph_sizes(store)}
+    return {g["iri"]: g["count"] for g in dataset.graph_sizes(store)}
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,7 @@ def test_saved_views_give_the_same_rows_there(endpoint: str, local: ox.Store) ->
     assert run_push(endpoint).exit_code == 0
 
     for view in CATALOGUE.values():
-        if not publish.runnable(view):
+        if not index.runnable(view):
             continue
         there = remote.run(endpoint + "/query", view, {}, CATALOGUE)
         here = views.run(local, view, {}, CATALOGUE)

@@ -254,7 +254,9 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
     error: tuple[int, str] | None = None  # (status, body) to answer with instead
     named_graph: str | None = None  # where the project-graphs probe finds project triples
     # the columns of the concepts view, which the test runs
-    columns: ClassVar[list[str]] = ["concept", "label", "notation", "alt_label", "definition"]
+    columns: ClassVar[list[str]] = [
+        "concept", "label", "notation", "alt_label", "definition", "level_value"
+    ]
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
@@ -320,8 +322,10 @@ def test_requests_are_posts_with_a_user_agent_and_conneg_only(
 
     remote.run(url, view, {"scheme": "gbc:setting"}, catalogue)
 
-    # The answer is empty, so the endpoint checks once where the project's triples are.
-    request, probe = handler.seen
+    # The scheme is looked up first; its answer is empty, so the endpoint then checks
+    # once where the project's triples are (none anywhere: the query runs, unchecked).
+    lookup, probe, request = handler.seen
+    assert "skos:ConceptScheme" in lookup["form"]["query"][0]
     assert "GRAPH ?graph" in probe["form"]["query"][0]
     assert probe["headers"]["User-Agent"] == request["headers"]["User-Agent"]
     assert request["method"] == probe["method"] == "POST"

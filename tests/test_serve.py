@@ -27,6 +27,7 @@ from guidebook_kg.namespaces import GB, GBC, ID, ONTOLOGY
 from guidebook_kg.project import find_project
 from guidebook_kg.store import load
 from guidebook_server import guidebook_server
+from site_crawler import crawl_server
 
 pytestmark = pytest.mark.server
 
@@ -220,7 +221,8 @@ def test_service_description(client: httpx.Client) -> None:
     assert graph.value(service, sd.endpoint) == rdflib.URIRef(str(client.base_url) + "/sparql")
     assert (service, sd.supportedLanguage, sd.SPARQL11Query) in graph
     form = client.get("/sparql", headers={"Accept": "text/html"})
-    assert "<textarea" in form.text
+    assert "<textarea" in form.text  # without JavaScript
+    assert 'src="/static/yasgui/yasgui.min.js"' in form.text
 
 
 def test_a_runaway_query_times_out_with_an_error_not_partial_results(strict: str) -> None:
@@ -359,8 +361,15 @@ def test_landing_page_lists_programmes_with_ratings(client: httpx.Client) -> Non
 
     assert f'href="{IPP_PATH}"' in html
     assert '<td class="rating asserted">3+</td>' in html
-    assert 'href="/views/programme-ratings"' in html
+    assert 'href="/views"' in html
     assert 'href="/sparql"' in html
+    assert 'href="/finder"' in html
+    views_page = client.get("/views").text
+    assert 'href="/views/programme-ratings"' in views_page
+    assert 'href="/views/programme-ratings?format=csv"' in views_page
+    # a view that needs a value links to its form only, never to a download that fails
+    assert "/views/concepts?format" not in views_page
+    assert "/views/programme-page?format" not in views_page
 
 
 def test_void_and_dumps(client: httpx.Client, site: Path) -> None:
@@ -520,3 +529,102 @@ def test_two_hundred_concurrent_clients_without_a_failure(url: str) -> None:
     assert len(statuses) == clients * rounds
     assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
     print(f"{len(statuses)} requests from {clients} concurrent clients in {elapsed:.1f} s")
+
+
+# ------------------------------------------------------------------ the site's pages
+
+
+def test_every_link_of_the_served_site_works(client: httpx.Client) -> None:
+    answers: dict[str, tuple[int, dict[str, str], str | None]] = {}
+
+    def get(path: str) -> tuple[int, dict[str, str], str | None]:
+        if path not in answers:
+            response = client.get(path, headers={"Accept": "text/html"})
+            kind = response.headers.get("content-type", "")
+            html = response.text if kind.startswith("text/html") else None
+            answers[path] = (response.status_code, dict(response.headers), html)
+        return answers[path]
+
+    report = crawl_server(get)
+
+    assert report.problems == []
+    assert report.pages > 250
+    for path in ("/", "/finder", "/compare", "/views", "/downloads", "/sparql", "/ontology"):
+        assert path in report.visited
+    assert IPP_PATH in report.visited
+    assert "/concept/design-rct" in report.visited
+
+
+def test_a_paged_listing_says_where_the_next_page_is(client: httpx.Client, site: Path) -> None:
+    paged = sorted(site.rglob("*.page2.html"))[0].relative_to(site).as_posix()
+    path = "/" + paged.replace(".page2.html", "")
+
+    first = client.get(path, headers={"Accept": "text/html"})
+    second = client.get(path, params={"page": "2"}, headers={"Accept": "text/html"})
+    past = client.get(path, params={"page": "999"}, headers={"Accept": "text/html"})
+    bad = client.get(path, params={"page": "two"}, headers={"Accept": "text/html"})
+
+    assert f'<{path}?page=2>; rel="next"' in first.headers["link"]
+    assert f'<{path}>; rel="prev"' in second.headers["link"]
+    assert 'rel="alternate"' in first.headers["link"]
+    assert "page 2 of" in second.text
+    assert past.status_code == 404
+    assert bad.status_code == 400
+    landing = client.get("/", params={"sort": "rating"})
+    assert landing.status_code == 200
+    assert client.get("/", params={"sort": "nonsense"}).status_code == 404
+
+
+def test_view_forms_offer_drop_downs_and_speak_plainly(client: httpx.Client) -> None:
+    form = client.get("/views/concepts", headers={"Accept": "text/html"})
+    search = client.get("/views/programme-search", headers={"Accept": "text/html"})
+    missing = client.get("/views/concepts", params={"format": "csv"})
+    graph_as_csv = client.get(
+        "/views/programme-page",
+        params={"programme": "infant-parent-psychotherapy", "format": "csv"},
+    )
+
+    assert form.status_code == 200  # a first visit shows the form, not an error
+    assert '<select id="param-scheme" name="scheme" required' in form.text
+    assert '<option value="gbc:age-group">Age groups</option>' in form.text
+    assert '<select id="param-age_group" name="age_group"' in search.text
+    assert '<option value="3">Level 3: evidence of efficacy</option>' in search.text
+    assert missing.status_code == 400
+    assert "--param" not in missing.text
+    assert "choose a value for 'scheme'" in missing.text
+    assert graph_as_csv.status_code == 400
+    assert "gives a graph" in graph_as_csv.text
+
+
+def test_the_finder_runs_the_search_view(client: httpx.Client, local: ox.Store) -> None:
+    catalogue = views.load_views(find_project(REPO))
+    expected = views.run(local, catalogue["programme-search"], {"age_group": "Infants"}, catalogue)
+    found = client.get("/finder", params={"age_group": "gbc:age-infants"})
+    wrong = client.get("/finder", params={"age_group": "gbc:nope"})
+
+    assert found.status_code == 200
+    assert found.text.count('<tr class="programme">') == len(expected) > 0
+    assert "Infant-Parent Psychotherapy" in found.text
+    assert "Compare these programmes by outcome" in found.text
+    assert wrong.status_code == 400
+    assert 'role="alert"' in wrong.text
+
+
+def test_the_comparison_can_be_narrowed_to_chosen_programmes(client: httpx.Client) -> None:
+    everything = client.get("/compare")
+    chosen = client.get("/compare", params={"programme": "infant-parent-psychotherapy"})
+
+    assert everything.text.count('<th scope="row">') > 5
+    assert chosen.text.count('<th scope="row">') == 1
+    assert "+50" in chosen.text
+
+
+def test_static_files_come_from_the_build_or_the_package_only(client: httpx.Client) -> None:
+    editor = client.get("/static/yasgui/yasgui.min.js")
+    css = client.get("/static/site.css")
+
+    assert editor.status_code == 200
+    assert editor.headers["content-type"].startswith("text/javascript")
+    assert css.headers["content-type"].startswith("text/css")
+    for path in ("/static/../server.py", "/static/%2e%2e/server.py", "/static/", "/static/nope.js"):
+        assert client.get(path).status_code == 404, path

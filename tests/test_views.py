@@ -140,9 +140,10 @@ def test_golden_results(
     view = catalogue[name]
     if view.form == "select":
         path = GOLDEN / f"{case_id(case)}.json"
-        actual = render.table_json(views.run(store, view, params, catalogue))
-        if update_golden:
-            path.write_text(actual, encoding="utf-8")
+        actual = render.render_table(views.run(store, view, params, catalogue), "json")
+        if update_golden:  # kept indented, so that a change reads as a diff
+            indented = json.dumps(json.loads(actual), indent=2, ensure_ascii=False)
+            path.write_text(indented + "\n", encoding="utf-8")
         assert path.exists(), f"no golden file {path.name}: run pytest --update-golden"
         assert json.loads(actual) == json.loads(path.read_text(encoding="utf-8"))
     else:
@@ -375,13 +376,14 @@ def test_query_prints_a_table_with_labels(run_repo: Run) -> None:
     header, rule, *rows = result.stdout.splitlines()
     assert header.split() == [
         "programme", "name", "assessment", "asserted", "derived", "agrees", "cost", "studies",
-        "child_outcomes", "best_index",
+        "child_outcomes", "best_index", "rating_rank", "cost_rank",
     ]
     assert set(rule) <= {"-", " "}
     ipp = next(r for r in rows if r.startswith("infant-parent-psychotherapy"))
-    assert ipp.split()[-8:] == [
+    # 3+ ranks sixth of the eight ratings from NL2 up; NA has no cost level
+    assert ipp.split()[-9:] == [
         "id:programme/infant-parent-psychotherapy/assessment/2016-07",
-        "3+", "3+", "true", "NA", "2", "4", "50",
+        "3+", "3+", "true", "NA", "2", "4", "50", "6",
     ]
     assert "https://" not in result.stdout
 

@@ -2,7 +2,8 @@
 
 The fixture graph is the project's ontology plus one file per fixture programme
 (tests/fixtures/programmes/*.ttl), each in its own programme graph, and what the evidence
-standards derive from them, as ``store.load`` would put it; the IPP data is left out so that the golden files depend on fixtures only.
+standards derive from them, as ``store.load`` would put it; the IPP data is left out so
+that the golden files depend on fixtures only.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ CASES: list[tuple[str, dict[str, str]]] = [
     ("programme-search", {"targeting": "gbc:targeting-selected", "min_level": "3"}),
     ("programme-search", {"max_cost": "2"}),
     ("concepts", {"scheme": "gbc:evidence-rating"}),
+    ("concepts", {"scheme": "Age groups"}),
+    ("concept-schemes", {}),
+    ("outcome-comparison", {}),
+    ("outcome-comparison", {"domain": "gbc:domain-mental-health"}),
     ("programme-page", {"programme": "independent-family"}),
 ]
 

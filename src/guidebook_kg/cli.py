@@ -298,11 +298,12 @@ def build_command(app: AppContext, out: Path, release_date: str | None, base: st
     """Validate, check every rating, and publish the whole site into a folder.
 
     Writes dumps (Turtle, N-Triples and .nt.gz, JSON-LD, RDF/XML, TriG, N-Quads), the
-    JSON-LD context, VoID/DCAT with checksums, the ontology and shapes with HTML
-    documentation, a page per programme and study (with .ttl and .jsonld), an index page
-    and the results of every saved view that needs no parameters. Same inputs give
-    byte-identical files. Exit status 1 (and nothing written) when the data breaks a
-    shape or a rating disagrees with the evidence.
+    JSON-LD context, VoID/DCAT-AP with checksums, the ontology and shapes with HTML
+    documentation, a page per programme, study, outcome, concept and other resource (with
+    .ttl and .jsonld), the programme list, finder and comparison, and the results of every
+    saved view that needs no parameters; every link is relative, so the folder browses
+    offline. Same inputs give byte-identical files. Exit status 1 (and nothing written)
+    when the data breaks a shape or a rating disagrees with the evidence.
 
     \b
     Examples:
@@ -589,7 +590,8 @@ def rate_command(app: AppContext, programme: str | None, explain: bool) -> None:
 @main.command("page")
 @click.argument("programme")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown",
-              show_default=True, help="Markdown, or a standalone HTML document.")
+              show_default=True, help="Markdown, or the site's programme page as a document "
+              "read on its own (its links are the resources' IRIs).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="File to write (replaced atomically). Default: standard output.")
 @pass_app
@@ -603,9 +605,10 @@ def page_command(app: AppContext, programme: str, fmt: str, output: Path | None)
         guidebook page infant-parent-psychotherapy
         guidebook page infant-parent-psychotherapy --format html -o ipp.html
     """
-    from guidebook_kg import render, views
+    from guidebook_kg import views
+    from guidebook_kg.site import programme as programme_page
 
-    text = render.page(app.store, programme, fmt, views.load_views(app.project))
+    text = programme_page.page(app.store, programme, fmt, views.load_views(app.project))
     if output is None:
         click.echo(text, nl=False)
         return

@@ -29,6 +29,11 @@ import pyoxigraph as ox
 
 from guidebook_kg.errors import InputError, where
 from guidebook_kg.namespaces import RDF, XSD
+from guidebook_kg.prefixes import PREFIXES
+from guidebook_kg.project import Project
+
+# The project's context file in ontology/, published at the top of every build.
+CONTEXT_FILE = "context.jsonld"
 
 _TYPE = RDF.type
 _FIRST = RDF.first
@@ -59,6 +64,7 @@ class Context:
         if not isinstance(body, dict):
             raise InputError(f"{source}: a JSON-LD context file needs an '@context' object")
         self.body: dict[str, Any] = body
+        self._encoded: str | None = None
         self.prefixes: dict[str, str] = {}
         self._terms: dict[str, Term] = {}
         definitions: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -91,6 +97,13 @@ class Context:
             self._terms[full] = term
         # Longest namespace first, so that the most specific prefix wins.
         self._by_length = sorted(self.prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+    def encoded(self) -> str:
+        """The context body as JSON text one level deep in a document, encoded once."""
+        if self._encoded is None:
+            text = json.dumps(self.body, indent=2, ensure_ascii=False)
+            self._encoded = text.replace("\n", "\n  ")
+        return self._encoded
 
     @classmethod
     def from_file(cls, path: Path) -> Context:
@@ -136,6 +149,18 @@ class Context:
         return iri
 
 
+def project_context(project: Project) -> Context:
+    """The project's published JSON-LD context (``ontology/context.jsonld``).
+
+    A project without one (e.g. a small test project) gets a context of the prefix table
+    alone: valid JSON-LD with compact IRIs as keys.
+    """
+    path = project.ontology_dir / CONTEXT_FILE
+    if path.is_file():
+        return Context.from_file(path)
+    return Context({"@context": dict(sorted(PREFIXES.items()))}, "prefix table")
+
+
 def document(triples: Iterable[ox.Triple], context: Context) -> dict[str, Any]:
     """The compacted JSON-LD document (context inline) for ``triples``."""
     by_subject: dict[Subject, dict[str, set[Value]]] = {}
@@ -160,8 +185,18 @@ def document(triples: Iterable[ox.Triple], context: Context) -> dict[str, Any]:
 
 def dumps(triples: Iterable[ox.Triple], context: Context) -> bytes:
     """:func:`document` as deterministic UTF-8 bytes (sorted keys, two-space indent)."""
-    text = json.dumps(document(triples, context), indent=2, ensure_ascii=False)
-    return (text + "\n").encode("utf-8")
+    graph = document(triples, context)["@graph"]
+    # The same text as json.dumps of the whole document: a nested value is its own text
+    # indented one level (JSON strings hold no raw newline). The context, the same in
+    # every file, is encoded once.
+    text = (
+        '{\n  "@context": '
+        + context.encoded()
+        + ',\n  "@graph": '
+        + json.dumps(graph, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        + "\n}\n"
+    )
+    return text.encode("utf-8")
 
 
 def _node(

@@ -489,6 +489,8 @@ SCHEMA = Vocabulary(
     PREFIXES["schema"], ["affiliation", "currency", "maxValue", "minValue", "url"]
 )
 PROV = Vocabulary(PREFIXES["prov"], ["wasDerivedFrom"])
+# Read by the study pages (formatted references).
+BIBO = Vocabulary(PREFIXES["bibo"], ["doi", "pmid"])
 VANN = Vocabulary(PREFIXES["vann"], ["preferredNamespacePrefix", "preferredNamespaceUri"])
 XSD = Vocabulary(
     PREFIXES["xsd"],

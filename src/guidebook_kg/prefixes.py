@@ -38,3 +38,15 @@ ONTOLOGY_GRAPH: Final = f"{BASE}graph/ontology"
 PROGRAMME_GRAPH_BASE: Final = f"{BASE}graph/programme/"
 # What the evidence standards derive from the other graphs (queries/derivation/).
 DERIVED_GRAPH: Final = f"{BASE}graph/derived"
+
+# Longest namespace first, so that the most specific prefix wins (id: before a shorter one).
+_BY_LENGTH: Final = sorted(PREFIXES.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def compact(iri: str) -> str:
+    """``iri`` as a prefixed name (``gbc:level-3``) when the prefix table has its
+    namespace, else unchanged. The one place IRIs are shortened for people."""
+    for prefix, namespace in _BY_LENGTH:
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri

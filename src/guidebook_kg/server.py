@@ -9,13 +9,17 @@ What it answers:
   ``/concept/...``, ``/ontology``): HTML for browsers, Turtle / JSON-LD / N-Triples /
   RDF/XML by ``Accept`` (or by extension, ``/id/study/x.ttl``), with ``Vary: Accept`` and
   ``Link: rel=alternate``; 406 for a type we cannot give, 404 for an unknown resource;
-- ``/``: the programmes with their ratings; ``/.well-known/void``; ``/views`` and
-  ``/views/NAME``; the build's files (dumps, context, ontology and shape files);
+- ``/``: the programmes with their ratings (sortable, paged); ``/finder``, ``/compare``,
+  ``/downloads``, ``/views`` and ``/views/NAME``; ``/.well-known/void``; the build's files
+  (dumps, context, ontology and shape files); ``/static/...`` (stylesheet, scripts, the
+  query editor);
 - CORS on everything (exposing ETag and Link), ETag and Last-Modified with 304 answers
   to conditional requests, ``Cache-Control`` everywhere.
 
-The site is a build (see :mod:`guidebook_kg.publish`); the data never changes while the
-server runs, so every answer is cached and carries a strong ETag.
+The site is a build (see :mod:`guidebook_kg.publish`); the pages are the build's, rendered
+by :mod:`guidebook_kg.site` with links into the server. The data never changes while the
+server runs, so every answer is cached and carries a strong ETag. Paged listings send
+``Link: <...>; rel="next"`` (and ``prev``).
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from guidebook_kg import publish, sitehtml
+from guidebook_kg import jsonld, publish
 from guidebook_kg.errors import InputError, UsageError, where
 from guidebook_kg.linkeddata import (
     GRAPH_SYNTAXES,
@@ -61,7 +65,11 @@ from guidebook_kg.namespaces import DCTERMS, ONTOLOGY
 from guidebook_kg.prefixes import BASE
 from guidebook_kg.project import Project
 from guidebook_kg.querytext import Federation
-from guidebook_kg.sparqlworker import RESULT_FORMATS, QueryAnswer, QueryPool, QueryRequest
+from guidebook_kg.site import dataset, links, query, results
+from guidebook_kg.site.html import Rendered
+from guidebook_kg.site.pages import SitePages
+from guidebook_kg.site.view import view_page
+from guidebook_kg.sparqlworker import QueryAnswer, QueryPool, QueryRequest
 
 HTML = "text/html"
 _HTML_OFFERS = (HTML, "application/xhtml+xml")
@@ -123,11 +131,11 @@ class Site:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        sums = root / sitehtml.SHA256SUMS
-        if not sums.is_file() or not (root / sitehtml.VOID).is_file():
+        sums = root / links.SHA256SUMS
+        if not sums.is_file() or not (root / links.VOID).is_file():
             raise InputError(
-                f"{where(root)}: not a guidebook build (no {sitehtml.SHA256SUMS} or "
-                f"{sitehtml.VOID})",
+                f"{where(root)}: not a guidebook build (no {links.SHA256SUMS} or "
+                f"{links.VOID})",
                 hint="run `guidebook build --out DIR` first, or serve without --site",
             )
         self.checksums: dict[str, str] = {}
@@ -135,11 +143,13 @@ class Site:
             digest, _, path = line.partition("  ")
             if digest and path:
                 self.checksums[path] = digest
-        self.modified = _release_date(root / sitehtml.VOID)
+        # The list of checksums is served too (the pages link to it).
+        self.checksums[links.SHA256SUMS] = hashlib.sha256(sums.read_bytes()).hexdigest()
+        self.modified = _release_date(root / links.VOID)
 
     @property
     def dump(self) -> Path:
-        return self.root / f"{publish.DUMP_STEM}.{SYNTAXES['nquads'].extension}"
+        return self.root / f"{dataset.DUMP_STEM}.{SYNTAXES['nquads'].extension}"
 
     def static(self, path: str) -> Path | None:
         """The build file served as it is at ``path``, if there is one.
@@ -153,7 +163,7 @@ class Site:
 
     def downloads(self) -> list[dict[str, Any]]:
         sizes = {p: (self.root / p).stat().st_size for p in self.checksums}
-        return publish.downloads(
+        return dataset.downloads(
             BASE, {p: (sizes[p], digest) for p, digest in self.checksums.items()}
         )
 
@@ -179,9 +189,7 @@ class GuidebookApp:
         self.store = store
         self.site = site
         self.settings = settings
-        self.links = sitehtml.ServerLinks(settings.base)
-        self.labels = sitehtml.Labels(store)
-        self.context = publish.load_context(project)
+        self.context = jsonld.project_context(project)
         self.pool = QueryPool(
             site.dump,
             self.context,
@@ -196,7 +204,14 @@ class GuidebookApp:
         from guidebook_kg import views
 
         self.catalogue = views.load_views(project)
-        self.programme_pages = publish.ProgrammePages(store, self.catalogue)
+        self.pages = SitePages(
+            store,
+            self.catalogue,
+            settings.base,
+            ontology_files=[p for p in sorted(site.checksums) if p.startswith("ontology/")],
+        )
+        self.links = links.ServerLinks(self.pages.sitemap)
+        self.labels = self.pages.reader
         self._cache: OrderedDict[tuple[str, ...], _Cached] = OrderedDict()
         self._cached_bytes = 0
 
@@ -245,29 +260,116 @@ class GuidebookApp:
                 return Response(status_code=304, headers=_for_304(headers))
         return Response(answer.body, answer.status, headers, media_type=answer.media_type)
 
-    # ---------------------------------------------------------------- the landing page
+    # ---------------------------------------------------------------- the site's pages
+
+    def _page(
+        self, request: Request, key: tuple[str, ...], make: Callable[[], Rendered | None]
+    ) -> Response:
+        """An HTML page of the site (cached), with ``Link`` headers to its neighbours;
+        404 past the last page of a listing."""
+
+        def cached() -> _Cached:
+            rendered = make()
+            if rendered is None:
+                return _Cached(404, b"Not found: no such page.\n", "text/plain")
+            headers = {}
+            if rendered.rel:
+                headers["Link"] = ", ".join(
+                    f'<{href}>; rel="{rel}"' for rel, href in sorted(rendered.rel.items())
+                )
+            return _Cached(200, rendered.body, HTML, headers)
+
+        return self.respond(request, self._remember(key, cached))
 
     async def landing(self, request: Request) -> Response:
-        page = self._remember(("landing",), self._landing)
-        return self.respond(request, page)
-
-    def _landing(self) -> _Cached:
-        body = publish.index_page(
-            self.project,
-            self.store,
-            self.labels,
-            self.links,
-            release={
-                "modified": self.site.modified.date().isoformat(),
-                "triples": len(self.store),
-            },
-            downloads=self.site.downloads(),
-            catalogue=self.catalogue,
+        number = _page_number(request)
+        if number is None:
+            return _bad_page()
+        sort = request.query_params.get("sort") or links.SORTS[0]
+        release = {
+            "modified": self.site.modified.date().isoformat(),
+            "triples": len(self.store),
+        }
+        return self._page(
+            request,
+            ("landing", sort, str(number)),
+            lambda: self.pages.landing(self.links, release, sort, number),
         )
-        return _Cached(200, body, HTML)
+
+    async def downloads(self, request: Request) -> Response:
+        return self._page(
+            request, ("downloads",), lambda: self.pages.downloads(self.links, self.site.downloads())
+        )
+
+    async def views_index(self, request: Request) -> Response:
+        return self._page(request, ("views",), lambda: self.pages.views(self.links, "views"))
+
+    async def finder(self, request: Request) -> Response:
+        number = _page_number(request)
+        if number is None:
+            return _bad_page()
+        params = {
+            k: v for k, v in request.query_params.items() if k != "page" and v.strip() != ""
+        }
+        key = ("finder", str(number), *sorted(f"{k}={v}" for k, v in params.items()))
+        cached = self._cache.get(key)
+        if cached is None:
+            import anyio.to_thread
+
+            rendered = await anyio.to_thread.run_sync(
+                lambda: self.pages.finder(self.links, params, number)
+            )
+            if rendered is None:
+                return _text(404, "Not found: no such page of results.\n")
+            status = rendered.status
+            headers = {}
+            if rendered.rel:
+                headers["Link"] = ", ".join(
+                    f'<{href}>; rel="{rel}"' for rel, href in sorted(rendered.rel.items())
+                )
+            cached = _Cached(status, rendered.body, HTML, headers)
+            if status == 200:
+                self._remember(key, lambda: cached)
+        return self.respond(request, cached, cache=CACHE_QUERIES)
+
+    async def compare(self, request: Request) -> Response:
+        number = _page_number(request)
+        if number is None:
+            return _bad_page()
+        chosen = tuple(
+            sorted(
+                {
+                    p.strip()
+                    for value in request.query_params.getlist("programme")
+                    for p in value.split(",")
+                    if p.strip()
+                }
+            )
+        )
+        return self._page(
+            request,
+            ("compare", str(number), *chosen),
+            lambda: self.pages.compare(self.links, number, chosen),
+        )
+
+    async def static_file(self, request: Request) -> Response:
+        """The site's static files: the build's (stylesheet, scripts), else the package's
+        (the query editor), never anything outside that folder."""
+        path = "static/" + request.path_params.get("path", "")
+        built = self.site.static(path)
+        if built is not None:
+            return self._file(request, path, built)
+        found = _package_static(request.path_params.get("path", ""))
+        if found is None:
+            return _text(404, "Not found.\n")
+        etag = '"' + hashlib.sha256(found.read_bytes()).hexdigest()[:40] + '"'
+        headers = {"ETag": etag, "Last-Modified": self.last_modified, "Cache-Control": CACHE_FILES}
+        if _not_modified(request, etag, self.site.modified):
+            return Response(status_code=304, headers=_for_304(headers))
+        return FileResponse(found, headers=headers, media_type=_file_media_type(found.name))
 
     async def void(self, request: Request) -> Response:
-        return await self._rdf_file(request, sitehtml.VOID)
+        return await self._rdf_file(request, links.VOID)
 
     async def _rdf_file(self, request: Request, path: str) -> Response:
         syntax = self._negotiate_rdf(request, html=False)
@@ -307,6 +409,8 @@ class GuidebookApp:
         iri = self.settings.base + path
         if not self._exists(iri):
             return _text(404, f"Not found: no resource <{iri}> in this dataset.\n")
+        if _page_number(request) is None:
+            return _bad_page()
         wanted = self._negotiate_rdf(request, html=True)
         if wanted is None and not self._wants_html(request):
             offers = [*_HTML_OFFERS[:1], *(s.media_type for s in GRAPH_SYNTAXES)]
@@ -321,11 +425,15 @@ class GuidebookApp:
         self, request: Request, iri: str, syntax: Syntax | None, *, vary: bool
     ) -> Response:
         if syntax is None:
-            answer = self._remember(("html", iri), lambda: self._html(iri))
+            number = _page_number(request) or 1
+            answer = self._remember(("html", iri, str(number)), lambda: self._html(iri, number))
         else:
             answer = self._remember(("rdf", iri, syntax.name), lambda: self._rdf(iri, syntax))
+        if answer.status != 200:
+            return self.respond(request, answer)
         answer = _Cached(answer.status, answer.body, answer.media_type, dict(answer.headers))
-        target = self.links.resource(iri)
+        # The resource's own address (a part's links go to its place on another page).
+        target = self.links.page(iri)
         alternates = [
             f'<{target}.{s.extension}>; rel="alternate"; type="{s.media_type}"'
             for s in GRAPH_SYNTAXES
@@ -333,20 +441,23 @@ class GuidebookApp:
         ]
         if syntax is not None:
             alternates.insert(0, f'<{target}.html>; rel="alternate"; type="{HTML}"')
-        answer.headers["Link"] = ", ".join(alternates)
+        answer.headers["Link"] = ", ".join(
+            [*alternates, *([answer.headers["Link"]] if "Link" in answer.headers else [])]
+        )
         extension = "html" if syntax is None else syntax.extension
         answer.headers["Content-Location"] = f"{target}.{extension}"
         return self.respond(request, answer, vary=vary)
 
-    def _html(self, iri: str) -> _Cached:
-        if iri == ONTOLOGY:
-            sources = [p for p in sorted(self.site.checksums) if p.startswith("ontology/")]
-            body = sitehtml.ontology_page(self.store, self.labels, self.links, sources)
-        else:
-            body = publish.resource_html(
-                self.store, self.labels, self.links, iri, self.programme_pages
+    def _html(self, iri: str, number: int = 1) -> _Cached:
+        rendered = self.pages.resource(iri, self.links, number)
+        if rendered is None:
+            return _Cached(404, b"Not found: no such page of this listing.\n", "text/plain")
+        headers = {}
+        if rendered.rel:
+            headers["Link"] = ", ".join(
+                f'<{href}>; rel="{rel}"' for rel, href in sorted(rendered.rel.items())
             )
-        return _Cached(200, body, HTML)
+        return _Cached(200, rendered.body, HTML, headers)
 
     def _rdf(self, iri: str, syntax: Syntax) -> _Cached:
         description = describe(self.store, iri)
@@ -474,36 +585,28 @@ class GuidebookApp:
         endpoint = str(request.url.replace(query="", fragment=""))
 
         def make() -> _Cached:
-            stats = publish.graph_sizes(self.store)
-            turtle = publish.turtle_template(
-                "site_service.ttl.j2",
-                service=endpoint + "#service",
-                endpoint=endpoint,
-                dataset=self.settings.base + sitehtml.VOID + "#dataset",
-                triples=len({q.triple for q in self.store}),
-                graphs=stats,
+            triples = dataset.service_description(
+                endpoint,
+                self.settings.base + links.VOID + "#dataset",
+                len({q.triple for q in self.store}),
+                dataset.graph_sizes(self.store),
             )
-            triples = [q.triple for q in ox.parse(turtle, format=ox.RdfFormat.TURTLE)]
             return _Cached(200, serialize(triples, syntax, self.context), syntax.media_type)
 
         answer = self._remember(("service", endpoint, syntax.name), make)
         return self.respond(request, answer, vary=True)
 
     def _sparql_form(self) -> _Cached:
-        body = sitehtml.render(
-            "site_sparql.html.j2",
+        rendered = query.sparql_page(
             self.links,
-            title="SPARQL endpoint",
+            self.pages.engine,
+            self.catalogue,
             timeout=self.settings.query_timeout,
             row_cap=self.settings.row_cap,
-            example=publish.example_query(self.project),
         )
-        return _Cached(200, body, HTML)
+        return _Cached(200, rendered.body, HTML)
 
     # ---------------------------------------------------------------- views
-
-    async def views_index(self, request: Request) -> Response:
-        return RedirectResponse("/#views", 303)
 
     async def view(self, request: Request) -> Response:
         """A saved view: an HTML form with its results, or the results alone (SPARQL
@@ -514,17 +617,27 @@ class GuidebookApp:
         if view is None:
             known = ", ".join(self.catalogue)
             return _text(404, f"Not found: no saved view of that name. Views: {known}.\n")
+        number = _page_number(request)
+        if number is None:
+            return _bad_page()
         params = {
-            k: v for k, v in request.query_params.items() if k != "format" and v.strip() != ""
+            k: v
+            for k, v in request.query_params.items()
+            if k not in ("format", "page") and v.strip() != ""
         }
         fmt = (request.query_params.get("format") or "").lower()
         if view.form == "select":
-            offers = {"html": HTML, **{k: m[0] for k, (_, m) in RESULT_FORMATS.items()}}
+            offers = {"html": HTML, **{k: m[0] for k, (_, m) in results.FORMATS.items()}}
         else:
             offers = {"html": HTML, **{s.extension: s.media_type for s in GRAPH_SYNTAXES}}
         if fmt:
             if fmt not in offers:
-                return _text(400, f"Unknown format {fmt!r}; use one of {', '.join(offers)}.\n")
+                kinds = "results" if view.form == "select" else "a graph"
+                return _text(
+                    400,
+                    f"Unknown format {fmt!r}: the view {view.name} gives {kinds}, as "
+                    f"{', '.join(offers)}.\n",
+                )
         else:
             chosen = negotiate(
                 request.headers.get("accept"), [*offers.values(), "application/json"]
@@ -532,113 +645,71 @@ class GuidebookApp:
             if chosen is None:
                 return self._not_acceptable(request, list(offers.values()))
             fmt = next((k for k, m in offers.items() if m == chosen), "json")
-        key = ("view", view.name, fmt, *sorted(f"{k}={v}" for k, v in params.items()))
+        key = ("view", view.name, fmt, str(number), *sorted(f"{k}={v}" for k, v in params.items()))
         cached = self._cache.get(key)
         if cached is None:
             import anyio.to_thread
 
-            cached = await anyio.to_thread.run_sync(self._run_view, view, params, fmt)
+            cached = await anyio.to_thread.run_sync(self._run_view, view, params, fmt, number)
             if cached.status == 200:
                 self._remember(key, lambda: cached)
         return self.respond(request, cached, cache=CACHE_QUERIES, vary=True)
 
-    def _run_view(self, view: Any, params: dict[str, str], fmt: str) -> _Cached:
+    def _run_view(self, view: Any, params: dict[str, str], fmt: str, number: int) -> _Cached:
         from guidebook_kg import views
 
         error = None
         table = graph = None
+        # A first visit to a view that needs values shows its form, not an error.
+        waiting = fmt == "html" and not params and any(p.required for p in view.parameters)
         try:
             engine = views.LocalEngine(self.store, federation=self.settings.federation)
-            if view.form == "select":
+            if waiting:
+                pass
+            elif view.form == "select":
                 table = views.run_on(engine, view, params, self.catalogue)
             else:
                 graph = views.run_graph_on(engine, view, params, self.catalogue)
+        except views.MissingParameter as missing:
+            error = (
+                f"choose a value for {missing.parameter.name!r} "
+                f"({missing.parameter.description or missing.parameter.describe()})"
+            )
         except InputError as err:
             error = str(err)
         if fmt != "html":
             if error is not None:
                 return _Cached(400, (error + "\n").encode("utf-8"), "text/plain; charset=utf-8")
             if table is not None:
-                media = RESULT_FORMATS[fmt][1][0]
-                return _Cached(200, publish.table_bytes(table, fmt), _charset(media))
+                media = results.FORMATS[fmt][1][0]
+                return _Cached(200, results.table_bytes(table, fmt), _charset(media))
             syntax = _by_extension(fmt) or SYNTAXES["turtle"]
             body = serialize(canonical_triples(graph or []), syntax, self.context)
             return _Cached(200, body, syntax.media_type)
-        page = self._view_page(view, params, table, graph, error)
-        return _Cached(200 if error is None else 400, page, HTML)
-
-    def _view_page(
-        self,
-        view: Any,
-        params: Mapping[str, str],
-        table: Any,
-        graph: list[ox.Triple] | None,
-        error: str | None,
-    ) -> bytes:
-        query = urllib.parse.urlencode(sorted(params.items()))
-        here = f"/views/{view.name}"
-        if table is not None:
-            kinds = ["csv", "json", "tsv", "xml"]
-        else:
-            kinds = [s.extension for s in GRAPH_SYNTAXES]
-        downloads = [
-            {"href": f"{here}?{query}{'&' if query else ''}format={k}", "label": k.upper()}
-            for k in kinds
-        ]
-        parameters = []
-        for p in view.parameters:
-            choices = []
-            if p.type == "programme":
-                choices = [
-                    {"value": publish.programme_slug_or_iri(iri), "text": self.labels(iri)}
-                    for iri in publish.programme_iris(self.store)
-                ]
-            elif p.type == "boolean":
-                choices = [{"value": "true", "text": "true"}, {"value": "false", "text": "false"}]
-            parameters.append(
-                {
-                    "name": p.name,
-                    "required": p.required,
-                    "description": p.description,
-                    "kind": p.type,
-                    "value": params.get(p.name, p.default or ""),
-                    "placeholder": p.default or "",
-                    "choices": choices,
-                }
-            )
-        shown = None
-        if table is not None:
-            descriptions = dict(view.columns)
-            shown = {
-                "columns": [
-                    {"name": c, "description": descriptions.get(c, "")} for c in table.columns
-                ],
-                "rows": [[self._cell(v) for v in row] for row in table.rows],
-            }
         graph_text = None
         if graph is not None:
             graph_text = serialize(
                 canonical_triples(graph), SYNTAXES["turtle"], self.context
             ).decode("utf-8")
-        return sitehtml.render(
-            "site_view.html.j2",
+        rendered = view_page(
             self.links,
-            title=view.name,
-            view=view,
-            action=here,
-            parameters=parameters,
-            error=error,
-            table=shown,
+            self.labels,
+            view,
+            self.pages.choices.fields(view, params),
+            params,
+            table=table,
             graph=graph_text,
-            downloads=downloads,
+            error=error,
+            number=number,
         )
-
-    def _cell(self, term: Any) -> dict[str, str | None] | None:
-        if term is None:
-            return None
-        if isinstance(term, ox.NamedNode):
-            return {"text": self.labels(term), "href": self.links.resource(term.value)}
-        return {"text": str(term.value), "href": None}
+        if rendered is None:
+            return _Cached(404, b"Not found: no such page of results.\n", "text/plain")
+        headers = {}
+        if rendered.rel:
+            headers["Link"] = ", ".join(
+                f'<{href}>; rel="{rel}"' for rel, href in sorted(rendered.rel.items())
+            )
+        return _Cached(rendered.status, rendered.body, HTML, headers)
 
     # ---------------------------------------------------------------- the app
 
@@ -657,6 +728,10 @@ class GuidebookApp:
             Route("/.well-known/void", self.void, methods=["GET"]),
             Route("/views", self.views_index, methods=["GET"]),
             Route("/views/{name}", self.view, methods=["GET"]),
+            Route("/finder", self.finder, methods=["GET"]),
+            Route("/compare", self.compare, methods=["GET"]),
+            Route("/downloads", self.downloads, methods=["GET"]),
+            Route("/static/{path:path}", self.static_file, methods=["GET"]),
             Route("/{path:path}", self.resource, methods=["GET"]),
         ]
         middleware = [
@@ -719,6 +794,34 @@ def _too_large(limit: int) -> Response:
     )
 
 
+def _page_number(request: Request) -> int | None:
+    """The ``?page=`` of a listing (1 without one); None when it is not a page number."""
+    given = request.query_params.get("page")
+    if given is None or given == "":
+        return 1
+    if not given.isdigit() or int(given) < 1 or len(given) > 9:
+        return None
+    return int(given)
+
+
+def _bad_page() -> Response:
+    return _text(400, "Bad request: page must be a whole number from 1.\n")
+
+
+_STATIC = Path(__file__).resolve().parent / "site" / "static"
+
+
+def _package_static(path: str) -> Path | None:
+    """A file of the package's static folder, by its path below it; None for anything
+    else (a path that leaves the folder, a folder, a file that is not there)."""
+    if not path or path.startswith("/") or "\\" in path:
+        return None
+    found = (_STATIC / path).resolve()
+    if _STATIC not in found.parents or not found.is_file():
+        return None
+    return found
+
+
 def _exists_answer(store: ox.Store, iri: str) -> _Cached:
     try:
         node = ox.NamedNode(iri)
@@ -739,10 +842,14 @@ def _file_media_type(path: str) -> str:
     name = posixpath.basename(path)
     if name.endswith(".gz"):
         return "application/gzip"
-    if name == sitehtml.SHA256SUMS:
+    if name == links.SHA256SUMS or name.endswith(".txt") or name == "VERSION":
         return "text/plain; charset=utf-8"
-    if name == publish.CONTEXT_FILE:
+    if name == links.CONTEXT:
         return "application/ld+json"
+    if name.endswith(".css"):
+        return "text/css; charset=utf-8"
+    if name.endswith(".js"):
+        return "text/javascript; charset=utf-8"
     if name.endswith(".csv"):
         return "text/csv; charset=utf-8"
     if name.endswith(".json"):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import math
 import multiprocessing
 import multiprocessing.connection
@@ -26,27 +25,16 @@ import pyoxigraph as ox
 
 from guidebook_kg import jsonld
 from guidebook_kg.linkeddata import GRAPH_SYNTAXES, canonical_triples, negotiate, serialize
-from guidebook_kg.namespaces import XSD
 from guidebook_kg.querytext import (
     NO_FEDERATION,
     Federation,
     FederationRefused,
     has_dataset_clause,
 )
+from guidebook_kg.site.results import FORMATS, json_term, results_bytes
 
 # Result formats by the names ?format= accepts; the first of each list is what we send.
-RESULT_FORMATS: dict[str, tuple[ox.QueryResultsFormat, tuple[str, ...]]] = {
-    "json": (
-        ox.QueryResultsFormat.JSON,
-        ("application/sparql-results+json", "application/json"),
-    ),
-    "xml": (
-        ox.QueryResultsFormat.XML,
-        ("application/sparql-results+xml", "application/xml", "text/xml"),
-    ),
-    "csv": (ox.QueryResultsFormat.CSV, ("text/csv",)),
-    "tsv": (ox.QueryResultsFormat.TSV, ("text/tab-separated-values",)),
-}
+RESULT_FORMATS = FORMATS
 GRAPH_FORMATS = {s.name: s for s in GRAPH_SYNTAXES}
 _FORMAT_ALIASES = {"ttl": "turtle", "nt": "ntriples", "json-ld": "jsonld", "rdf": "rdfxml"}
 
@@ -187,22 +175,6 @@ def _solutions(result: ox.QuerySolutions, request: QueryRequest, row_cap: int) -
     return QueryAnswer(200, body, _with_charset(media), _cap_headers(row_cap, truncated))
 
 
-def results_bytes(
-    names: Sequence[str], rows: Sequence[Mapping[str, Any]], fmt: ox.QueryResultsFormat
-) -> bytes:
-    """Rows of SPARQL-JSON terms (see :func:`json_term`) from a SELECT query, in ``fmt``."""
-    body = json.dumps(
-        {"head": {"vars": list(names)}, "results": {"bindings": list(rows)}},
-        ensure_ascii=False,
-    ).encode("utf-8")
-    if fmt == ox.QueryResultsFormat.JSON:
-        return body
-    # Written once as JSON, then converted by pyoxigraph's own XML/CSV/TSV writers.
-    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-    assert isinstance(parsed, ox.QuerySolutions)
-    return _bytes(parsed.serialize(format=fmt))
-
-
 def _graph(
     result: ox.QueryTriples, request: QueryRequest, row_cap: int, context: jsonld.Context
 ) -> QueryAnswer:
@@ -248,30 +220,6 @@ def _with_charset(media: str) -> str:
 
 def _bytes(data: bytes | None) -> bytes:
     return data if data is not None else b""
-
-
-def json_term(term: object) -> dict[str, Any]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD.string:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        return {
-            "type": "triple",
-            "value": {
-                "subject": json_term(term.subject),
-                "predicate": json_term(term.predicate),
-                "object": json_term(term.object),
-            },
-        }
-    raise TypeError(f"unexpected term {term!r}")
 
 
 def _worker_main(

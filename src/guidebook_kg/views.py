@@ -36,7 +36,7 @@ import yaml
 
 from guidebook_kg.errors import InputError, where
 from guidebook_kg.namespaces import programme_iri, programme_slug
-from guidebook_kg.prefixes import PREFIXES
+from guidebook_kg.prefixes import PREFIXES, compact
 from guidebook_kg.project import Project
 from guidebook_kg.querytext import NO_FEDERATION, Federation, has_dataset_clause
 
@@ -46,13 +46,33 @@ MARKER = "#@values"
 Term = Union[ox.NamedNode, ox.BlankNode, ox.Literal]  # noqa: UP007 (a runtime alias on 3.10)
 Form = Literal["select", "construct", "ask", "describe"]
 
-PARAMETER_TYPES = ("string", "integer", "decimal", "boolean", "iri", "programme", "concept")
+PARAMETER_TYPES = (
+    "string",
+    "integer",
+    "decimal",
+    "boolean",
+    "iri",
+    "programme",
+    "concept",
+    "scheme",
+)
 HEADER_KEYS = {"summary", "description", "parameters", "columns"}
-PARAMETER_KEYS = {"type", "required", "default", "description", "scheme", "minimum", "maximum"}
+PARAMETER_KEYS = {
+    "type",
+    "required",
+    "default",
+    "description",
+    "label",
+    "scheme",
+    "scale",
+    "minimum",
+    "maximum",
+}
 
-# The views the library itself runs to check programme and concept parameters.
+# The views the library itself runs to check programme, concept and scheme parameters.
 PROGRAMMES_VIEW = "programmes"
 CONCEPTS_VIEW = "concepts"
+SCHEMES_VIEW = "concept-schemes"
 
 XSD = PREFIXES["xsd"]
 _TRUE = {"true", "yes", "1"}
@@ -68,7 +88,12 @@ class Parameter:
     required: bool = False
     default: str | None = None
     description: str = ""
+    # What a form calls it ("Lowest evidence level"); by default its name in words.
+    label: str = ""
     scheme: str | None = None
+    # An integer parameter's scale: the concept scheme whose concepts' gb:levelValue it
+    # compares (evidence levels, cost ratings), so forms can name each value.
+    scale: str | None = None
     minimum: int | None = None
     maximum: int | None = None
 
@@ -276,6 +301,12 @@ def _parameters(raw: Any, path: Path) -> Iterator[Parameter]:
         required = spec.get("required", False)
         if not isinstance(required, bool):
             raise InputError(f"{where(path)}: parameter {name!r}: 'required' must be true or false")
+        scale = spec.get("scale")
+        if scale is not None and kind != "integer":
+            raise InputError(
+                f"{where(path)}: parameter {name!r}: a 'scale' (a concept scheme of levels) "
+                "goes with type integer",
+            )
         bounds = {key: spec.get(key) for key in ("minimum", "maximum")}
         for key, value in bounds.items():
             if value is not None and (kind != "integer" or not isinstance(value, int)):
@@ -291,7 +322,9 @@ def _parameters(raw: Any, path: Path) -> Iterator[Parameter]:
             if isinstance(default, bool)
             else str(default),
             description=" ".join(str(spec.get("description") or "").split()),
+            label=" ".join(str(spec.get("label") or name.replace("_", " ").capitalize()).split()),
             scheme=None if scheme is None else expand(str(scheme)),
+            scale=None if scale is None else expand(str(scale)),
             minimum=bounds["minimum"],
             maximum=bounds["maximum"],
         )
@@ -347,15 +380,6 @@ def expand(value: str) -> str:
     return value
 
 
-def compact(iri: str) -> str:
-    """An IRI as a prefixed name when the prefix table has its namespace."""
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
-            best = prefix
-    return f"{best}:{iri[len(PREFIXES[best]) :]}" if best else iri
-
-
 @dataclass(frozen=True)
 class Concept:
     iri: str
@@ -370,6 +394,7 @@ class Lookups:
         self.catalogue = catalogue
         self._programmes: list[tuple[str, str]] | None = None
         self._concepts: dict[str, list[Concept]] = {}
+        self._schemes: list[Concept] | None = None
 
     def _view(self, name: str) -> View:
         try:
@@ -412,6 +437,35 @@ class Lookups:
         return self._concepts[scheme]
 
 
+    def schemes(self) -> list[Concept]:
+        """The concept schemes of the graph with the names a user may call them by."""
+        if self._schemes is None:
+            table = self.engine.select(self._view(SCHEMES_VIEW).text)
+            self._schemes = []
+            for record in table.records():
+                scheme = record.get("scheme")
+                if not isinstance(scheme, ox.NamedNode):
+                    continue
+                names = [re.split(r"[/#]", scheme.value)[-1], compact(scheme.value)]
+                label = record.get("label")
+                if label is not None:
+                    names.append(label.value)
+                self._schemes.append(Concept(scheme.value, tuple(dict.fromkeys(names))))
+        return self._schemes
+
+
+class MissingParameter(InputError):
+    """A required parameter was not given."""
+
+    def __init__(self, view: View, parameter: Parameter) -> None:
+        super().__init__(
+            f"view {view.name!r} needs --param {parameter.name}=VALUE",
+            hint=f"{parameter.describe()}: {parameter.description}".rstrip(": "),
+        )
+        self.view = view
+        self.parameter = parameter
+
+
 def bind(view: View, raw: Mapping[str, str], lookups: Lookups | None) -> dict[str, Term]:
     """Check ``raw`` (parameter name -> text) against the view and return RDF terms."""
     allowed = [p.describe() for p in view.parameters]
@@ -428,10 +482,7 @@ def bind(view: View, raw: Mapping[str, str], lookups: Lookups | None) -> dict[st
         value = raw.get(parameter.name, parameter.default)
         if value is None:
             if parameter.required:
-                raise InputError(
-                    f"view {view.name!r} needs --param {parameter.name}=VALUE",
-                    hint=f"{parameter.describe()}: {parameter.description}".rstrip(": "),
-                )
+                raise MissingParameter(view, parameter)
             continue
         terms[parameter.name] = _term(view, parameter, value, lookups)
     return terms
@@ -474,6 +525,8 @@ def _term(view: View, parameter: Parameter, value: str, lookups: Lookups | None)
         raise bad("cannot be checked without the graph", "run it through views.run")
     if kind == "programme":
         return _programme(value.strip(), lookups)
+    if kind == "scheme":
+        return _scheme(value.strip(), lookups, bad)
     assert parameter.scheme is not None
     return _concept(value.strip(), parameter.scheme, lookups, bad)
 
@@ -528,6 +581,21 @@ def _concept(value: str, scheme: str, lookups: Lookups, bad: Any) -> ox.NamedNod
     choices = ", ".join(c.names[1] if len(c.names) > 1 else c.names[0] for c in concepts)
     reason = "matches several concepts" if matches else f"is not a concept of {compact(scheme)}"
     raise bad(reason, f"use one of: {choices}")
+
+
+def _scheme(value: str, lookups: Lookups, bad: Any) -> ox.NamedNode:
+    schemes = lookups.schemes()
+    iri = expand(value)
+    if not schemes and re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri):
+        # A graph without schemes (an endpoint whose default graph leaves out the data)
+        # cannot check the name; the query runs, and its empty answer is explained.
+        return _iri(iri, bad)
+    wanted = _fold(value)
+    for scheme in schemes:
+        if scheme.iri == iri or any(_fold(n) == wanted for n in scheme.names):
+            return ox.NamedNode(scheme.iri)
+    choices = ", ".join(s.names[1] for s in schemes)
+    raise bad("is not a concept scheme of the graph", f"use one of: {choices}")
 
 
 def _fold(text: str) -> str:

@@ -33,7 +33,9 @@ HEADER = """\
 
 gbc:place a skos:ConceptScheme ;
     skos:prefLabel "Countries and UK nations"@en ;
-    skos:definition "Where a programme is implemented or a study was conducted: a country of the EU Publications Office country table (ISO 3166-1), or one of the four nations of the United Kingdom."@en ;
+    skos:definition "Where a programme is implemented or a study was conducted: a country \
+of the EU Publications Office country table (ISO 3166-1), or one of the four nations of the \
+United Kingdom."@en ;
     rdfs:isDefinedBy <https://w3id.org/guidebook-kg/ontology> .
 
 <http://publications.europa.eu/resource/authority/country> a skos:ConceptScheme ;

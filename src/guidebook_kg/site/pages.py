@@ -1,0 +1,207 @@
+"""Every page of the site, from one place: ``build`` writes them all to files and ``serve``
+renders each on request, both through :class:`SitePages`, so a page is the same in both
+but for its links.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pyoxigraph as ox
+
+from guidebook_kg import views
+from guidebook_kg.linkeddata import Description, describe
+from guidebook_kg.namespaces import GB
+from guidebook_kg.site import html, sitemap
+from guidebook_kg.site.compare import compare_page
+from guidebook_kg.site.concept import APART, concept_page
+from guidebook_kg.site.finder import finder_page, static_finder_page
+from guidebook_kg.site.forms import Choices
+from guidebook_kg.site.graph import StoreReader, TripleIndex
+from guidebook_kg.site.index import downloads_page, landing_page, programme_rows, views_page
+from guidebook_kg.site.links import Links
+from guidebook_kg.site.ontology import ontology_page
+from guidebook_kg.site.outcome import outcome_page
+from guidebook_kg.site.programme import PAGE_VIEW, page_model
+from guidebook_kg.site.resource import referring, resource_page
+from guidebook_kg.site.study import study_model
+
+# Programme graphs kept at once: a build renders a programme and then its studies from
+# its graph; the server keeps a few recent ones.
+_GRAPHS_KEPT = 16
+
+
+class SitePages:
+    """The pages of the site over one store."""
+
+    def __init__(
+        self,
+        store: ox.Store,
+        catalogue: views.Catalogue,
+        base: str,
+        *,
+        ontology_files: Sequence[str] = (),
+    ) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.sitemap = sitemap.Sitemap.of(store, base)
+        self.reader = StoreReader(store)
+        self.engine = views.LocalEngine(store)
+        self.lookups = views.Lookups(self.engine, dict(catalogue))
+        self.choices = Choices(self.engine, catalogue)
+        self.ontology_files = list(ontology_files)
+        self._graphs: OrderedDict[str, TripleIndex] = OrderedDict()
+        self._rows: list[dict[str, Any]] | None = None
+        # The last listing of what refers to a resource: its pages are rendered in a row.
+        self._referring: tuple[str, list[tuple[str, str]]] | None = None
+
+    # -------------------------------------------------------------- resources
+
+    def kind(self, iri: str) -> str | None:
+        return self.sitemap.kind(iri)
+
+    def resource(
+        self,
+        iri: str,
+        links: Links,
+        number: int = 1,
+        description: Description | None = None,
+    ) -> html.Rendered | None:
+        """The page of ``iri`` (page ``number`` of its listings), whatever kind it is; the
+        generic page for a resource the site has no page for. None past the last page."""
+        kind = self.sitemap.kind(iri)
+        if kind == sitemap.ONTOLOGY_PAGE:
+            return ontology_page(self.store, self.reader, links, self.ontology_files)
+        if kind == sitemap.PROGRAMME and number == 1:
+            graph = self.programme_graph(iri)
+            if graph is not None:
+                return html.render(
+                    "programme.html.j2",
+                    links,
+                    title=self.reader(iri),
+                    page=page_model(graph, iri),
+                    alternates=links.alternates(iri),
+                )
+        if kind == sitemap.STUDY and number == 1:
+            graph = self.study_graph(iri)
+            if graph is not None:
+                description = description or describe(self.store, iri)
+                from guidebook_kg.site.resource import property_rows
+
+                _, rows = property_rows(description, self.reader, links)
+                return html.render(
+                    "study.html.j2",
+                    links,
+                    title=self.reader(iri),
+                    page=study_model(graph, iri),
+                    rows=rows,
+                    alternates=links.alternates(iri),
+                )
+        description = description or describe(self.store, iri)
+        if kind == sitemap.OUTCOME:
+            return outcome_page(description, self.reader, links, number)
+        if kind == sitemap.CONCEPT:
+            used = self.referring(iri, APART)
+            return concept_page(description, self.reader, used, links, number)
+        if kind in (sitemap.PROGRAMME, sitemap.STUDY) and number != 1:
+            return None
+        return resource_page(description, self.reader, self.referring(iri), links, number)
+
+    def referring(self, iri: str, skip: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+        if self._referring is None or self._referring[0] != iri:
+            self._referring = (iri, referring(self.store, self.reader, iri, skip))
+        return self._referring[1]
+
+    def programme_graph(self, iri: str) -> TripleIndex | None:
+        """The ``programme-page`` graph of a programme, as an index (recent ones kept)."""
+        found = self._graphs.get(iri)
+        if found is not None:
+            self._graphs.move_to_end(iri)
+            return found
+        view = self.catalogue.get(PAGE_VIEW)
+        if view is None:
+            return None
+        terms = views.bind(view, {"programme": iri}, self.lookups)
+        found = TripleIndex(self.engine.construct(views.bound_text(view, terms)))
+        self._graphs[iri] = found
+        while len(self._graphs) > _GRAPHS_KEPT:
+            self._graphs.popitem(last=False)
+        return found
+
+    def study_graph(self, iri: str) -> TripleIndex | None:
+        """The facts of a study's page: the page graphs of the programmes it evaluates."""
+        programmes = self.programmes_of(iri)
+        graphs = [g for g in (self.programme_graph(p) for p in programmes) if g is not None]
+        if not graphs:
+            return None
+        if len(graphs) == 1:
+            return graphs[0]
+        return TripleIndex(
+            {
+                ox.Triple(s, ox.NamedNode(p), o)
+                for g in graphs
+                for s, properties in g.out.items()
+                for p, objects in properties.items()
+                for o in objects
+            }
+        )
+
+    def programmes_of(self, study: str) -> list[str]:
+        return sorted(
+            o.value
+            for o in self.reader.objects(ox.NamedNode(study), GB.evaluates)
+            if isinstance(o, ox.NamedNode) and self.sitemap.kind(o.value) == sitemap.PROGRAMME
+        )
+
+    def studies_of(self, programme: str) -> list[str]:
+        return sorted(
+            s.value
+            for s in self.reader.subjects(GB.evaluates, ox.NamedNode(programme))
+            if isinstance(s, ox.NamedNode) and self.sitemap.kind(s.value) == sitemap.STUDY
+        )
+
+    def in_build_order(self) -> Iterable[str]:
+        """Every page, each programme followed by its studies (they share its graph)."""
+        done: set[str] = set()
+        for programme in self.sitemap.of_kind(sitemap.PROGRAMME):
+            done.add(programme)
+            yield programme
+            for study in self.studies_of(programme):
+                if study not in done:
+                    done.add(study)
+                    yield study
+        for iri in sorted(self.sitemap.pages):
+            if iri not in done:
+                yield iri
+
+    # -------------------------------------------------------------- the site's own pages
+
+    def programme_rows(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            self._rows = programme_rows(self.store, self.reader, self.catalogue)
+        return self._rows
+
+    def landing(
+        self, links: Links, release: Mapping[str, Any], sort: str = "name", number: int = 1
+    ) -> html.Rendered | None:
+        return landing_page(self.programme_rows(), links, release=release, sort=sort, number=number)
+
+    def downloads(self, links: Links, files: Iterable[Mapping[str, Any]]) -> html.Rendered:
+        return downloads_page(links, files)
+
+    def views(self, links: Links, folder: str) -> html.Rendered:
+        return views_page(links, self.catalogue, folder)
+
+    def finder(
+        self, links: Links, params: Mapping[str, str], number: int = 1
+    ) -> html.Rendered | None:
+        if not links.dynamic:
+            return static_finder_page(links, self.engine, self.catalogue, self.choices)
+        return finder_page(links, self.engine, self.catalogue, self.choices, params, number)
+
+    def compare(
+        self, links: Links, number: int = 1, chosen: Sequence[str] = ()
+    ) -> html.Rendered | None:
+        return compare_page(links, self.engine, self.catalogue, self.choices, number, chosen)
