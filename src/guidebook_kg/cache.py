@@ -411,14 +411,25 @@ class Cache:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
-        """Hold the writers' lock (waiting for another writer to finish)."""
+        """Hold the writers' lock (waiting for another writer to finish). A cache folder
+        this command created is removed again when the command fails before writing
+        anything in it (bad input leaves the project as it was)."""
+        created = not self.folder.exists()
         self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / LOCK, "ab") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        try:
+            with open(self.folder / LOCK, "ab") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+        except BaseException:
+            if created:
+                with contextlib.suppress(OSError):
+                    if os.listdir(self.folder) == [LOCK]:
+                        os.unlink(self.folder / LOCK)
+                        os.rmdir(self.folder)
+            raise
 
     def write(self, project: Project, extra: Sequence[Path], inputs: Sequence[Entry]
               ) -> Loaded:
