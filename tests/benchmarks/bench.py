@@ -37,15 +37,16 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "synth-00001"
 # Values for the required parameters of saved views, by parameter type.
-PARAMETER_VALUES = {"programme": SLUG, "iri": "gbc:setting", "concept": "gbc:setting-home",
-                    "integer": "1", "decimal": "1.0", "boolean": "true", "string": "a"}
+PARAMETER_VALUES = {"programme": SLUG, "iri": "gbc:setting", "scheme": "gbc:setting",
+                    "concept": "gbc:setting-home", "integer": "1", "decimal": "1.0",
+                    "boolean": "true", "string": "a"}
 
 # ----------------------------------------------------------------------------- children
 # Each measurement below runs in a fresh interpreter: ``bench.py --child KIND ...``.
@@ -71,10 +72,16 @@ def child_ours_validate(project_dir: str) -> dict[str, Any]:
     }
 
 
-def child_baseline_validate(project_dir: str) -> dict[str, Any]:
+def child_baseline_validate(project_dir: str, engine: str = "pyshacl") -> dict[str, Any]:
+    """rdflib parse + ``engine`` (pySHACL, or pyshacl-turbo through its pySHACL-compatible
+    ``validate``) with the project's shapes, on the project's files."""
     start = time.perf_counter()
-    import pyshacl
+    import importlib
+
     import rdflib
+
+    pyshacl = importlib.import_module({"pyshacl": "pyshacl",
+                                       "turbo": "pyshacl_turbo"}[engine])
 
     imported = time.perf_counter()
     root = Path(project_dir)
@@ -168,9 +175,10 @@ def child_baseline_views(project_dir: str, queries_json: str, cap: str) -> dict[
     return out
 
 
-CHILDREN = {
+CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "ours-validate": child_ours_validate,
     "baseline-validate": child_baseline_validate,
+    "turbo-validate": lambda project_dir: child_baseline_validate(project_dir, "turbo"),
     "ours-views": child_ours_views,
     "baseline-views": child_baseline_views,
 }
@@ -269,7 +277,7 @@ def generate(size: int, work: Path, seed: int) -> dict[str, Path]:
     return folders
 
 
-def bench_validation(folders: dict[str, Path], repeats: int, baseline: bool,
+def bench_validation(folders: dict[str, Path], repeats: int, baseline: bool, turbo: bool,
                      cap: float) -> dict[str, Any]:
     runs = [child("ours-validate", str(folders["errors"])) for _ in range(repeats)]
     out: dict[str, Any] = {
@@ -285,16 +293,24 @@ def bench_validation(folders: dict[str, Path], repeats: int, baseline: bool,
             "runs": [r["total_s"] for r in runs],
         },
     }
-    if not baseline:
-        return out
+    for key, kind, wanted in (("baseline", "baseline-validate", baseline),
+                              ("turbo", "turbo-validate", turbo)):
+        if wanted:
+            out.update(_baseline_validation(key, kind, folders, runs[0], repeats, cap))
+    return out
+
+
+def _baseline_validation(key: str, kind: str, folders: dict[str, Path], ours: dict[str, Any],
+                         repeats: int, cap: float) -> dict[str, Any]:
+    """One baseline stack on the same files, capped; its results beside ours."""
     base_runs = []
     for _ in range(repeats):
-        run = child("baseline-validate", str(folders["errors"]), cap=cap)
+        run = child(kind, str(folders["errors"]), cap=cap)
         base_runs.append(run)
         if run["capped"] or run["wall_s"] > 30:
             break  # one run past the cap (or a slow one) is enough to rank it
     finished = [r for r in base_runs if not r["capped"]]
-    out["baseline"] = {
+    out: dict[str, Any] = {key: {
         "capped": not finished,
         "median_s": median([r["total_s"] for r in finished]) if finished else None,
         "cap_s": cap,
@@ -302,13 +318,59 @@ def bench_validation(folders: dict[str, Path], repeats: int, baseline: bool,
         "cpu_s": median([r["cpu_s"] for r in (finished or base_runs)]),
         "peak_mb": max(r["peak_mb"] for r in base_runs),
         "runs": [None if r["capped"] else r["total_s"] for r in base_runs],
-    }
+    }}
     if finished:
-        ours, theirs = canonical(runs[0]["results"]), canonical(finished[0]["results"])
-        out["same_results"] = ours == theirs
-        out["differences"] = {"only_ours": [list(k) for k in (ours - theirs)],
-                              "only_baseline": [list(k) for k in (theirs - ours)]}
+        mine, theirs = canonical(ours["results"]), canonical(finished[0]["results"])
+        prefix = "" if key == "baseline" else f"{key}_"
+        out[f"{prefix}same_results"] = mine == theirs
+        out[f"{prefix}differences"] = {"only_ours": [list(k) for k in (mine - theirs)],
+                                       "only_baseline": [list(k) for k in (theirs - mine)]}
     return out
+
+
+def _edit(path: Path, original: bytes, step: int) -> None:
+    """Change one study's rating in ``path`` (a programme file): a different value at each
+    step, so every step is a change the cache must notice and re-derive."""
+    text = original.decode("utf-8")
+    marker = "gb:studyRating gbc:study-rating-"
+    at = text.index(marker) + len(marker)
+    ratings = ["2", "3", "4"]
+    new = ratings[(ratings.index(text[at]) + 1 + step % 2) % 3]
+    path.write_bytes((text[:at] + new + text[at + 1:]).encode("utf-8"))
+
+
+def bench_cache(folder: Path, repeats: int) -> dict[str, Any]:
+    """``guidebook validate`` end to end through the cache: cold (no cache: it loads every
+    file and keeps the graph), warm (an unchanged project), and after one programme file
+    is edited (that file reloaded, what it affects derived and validated again). The
+    edits are undone at the end, and the report then must be the cold run's, byte for
+    byte: the incremental path gives what a full run gives."""
+    shutil.rmtree(folder / ".guidebook-cache", ignore_errors=True)
+    line = [guidebook(), "--project", str(folder), "validate", "--format", "json"]
+    cold = measure(line)
+    warm = [measure(line) for _ in range(max(repeats, 2))]
+    target = folder / "data" / f"{SLUG}.ttl"
+    original = target.read_bytes()
+    edits = []
+    try:
+        for step in range(max(repeats, 2)):
+            time.sleep(0.05)
+            _edit(target, original, step)
+            edits.append(measure(line))
+    finally:
+        target.write_bytes(original)
+    undone = measure(line)
+
+    def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"median_s": median([r["wall_s"] for r in runs]),
+                "cpu_s": median([r["cpu_s"] for r in runs]),
+                "peak_mb": max(r["peak_mb"] for r in runs),
+                "exits": sorted({r["exit"] for r in runs})}
+
+    return {"cold": summary([cold]), "warm": summary(warm), "edit": summary(edits),
+            "undone": summary([undone]),
+            "same_results": undone["stdout"] == cold["stdout"]
+            and all(r["stdout"] == cold["stdout"] for r in warm)}
 
 
 def bench_reference_check(work: Path, seed: int) -> dict[str, Any]:
@@ -333,8 +395,25 @@ def bench_reference_check(work: Path, seed: int) -> dict[str, Any]:
         report = validate.validate(data, project, engine=engine)
         timings[engine] = time.perf_counter() - began
         keys[engine] = Counter((r.key(), r.severity) for r in report.results)
-    return {"programmes": 20, "results": sum(keys["fast"].values()),
-            "same_results": keys["fast"] == keys["pyshacl"], "seconds": timings}
+    out = {"programmes": 20, "results": sum(keys["fast"].values()),
+           "same_results": keys["fast"] == keys["pyshacl"], "seconds": timings}
+    if _version_or_none("pyshacl-turbo") is not None:
+        # pyshacl-turbo on the same graph (the derived facts too), read back as the
+        # pyshacl engine reads pySHACL's report
+        import pyshacl_turbo
+
+        from guidebook_kg import pyshacl_engine
+
+        shapes = pyshacl_engine._shapes_graph(validate.load_shapes(project.shape_files()))
+        graph = pyshacl_engine._rdflib_graph(data, pyshacl_engine._prepared_query_graph())
+        began = time.perf_counter()
+        _, report_graph, _ = pyshacl_turbo.validate(graph, shacl_graph=shapes,
+                                                    inference="none", advanced=False)
+        timings["turbo"] = time.perf_counter() - began
+        turbo = Counter((r.key(), r.severity)
+                        for r in pyshacl_engine._results_from_report(report_graph, shapes))
+        out["turbo_same_results"] = keys["fast"] == turbo
+    return out
 
 
 def bench_views(folders: dict[str, Path], repeats: int, baseline: bool,
@@ -386,10 +465,13 @@ def command_lines(folder: Path, out_dir: Path) -> dict[str, list[str]]:
     return {k: v for k, v in lines.items() if k.split()[0] in main.commands}
 
 
-def bench_commands(folder: Path, repeats: int, cap: float) -> dict[str, Any]:
+def bench_commands(folder: Path, repeats: int, cap: float,
+                   only: frozenset[str] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for name, args in command_lines(folder, Path(scratch)).items():
+            if only is not None and name.split()[0] not in only:
+                continue
             runs = []
             for _ in range(repeats):
                 shutil.rmtree(Path(scratch) / "build", ignore_errors=True)
@@ -399,6 +481,7 @@ def bench_commands(folder: Path, repeats: int, cap: float) -> dict[str, Any]:
                     break
             out[name] = {
                 "median_s": median([r["wall_s"] for r in runs if not r["capped"]]),
+                "cpu_s": median([r["cpu_s"] for r in runs]),
                 "capped": any(r["capped"] for r in runs),
                 "peak_mb": max(r["peak_mb"] for r in runs),
                 "exit": runs[-1]["exit"],
@@ -440,52 +523,74 @@ def markdown(doc: dict[str, Any]) -> str:
         return node
 
     row("triples", [f"{cell(s, 'triples'):,}" for s in sizes])
-    row("validate, ours: load + Core + SPARQL rules (CPU time, peak memory)",
+    row("validate, ours, no cache: load + derive + Core + SPARQL rules (CPU time, peak "
+        "memory)",
         [f"{_s(cell(s, 'validation', 'ours', 'median_s'))} "
          f"({_s(cell(s, 'validation', 'ours', 'cpu_s'))} CPU, "
          f"{_mb(cell(s, 'validation', 'ours', 'peak_mb'))})" for s in sizes])
     row("&nbsp;&nbsp;of which load / validation",
         [f"{_s(cell(s, 'validation', 'ours', 'load_s'))} / "
          f"{_s(cell(s, 'validation', 'ours', 'validate_s'))}" for s in sizes])
-    cells = []
-    for s in sizes:
-        base = cell(s, "validation", "baseline")
-        if base is None:
-            cells.append("not run")
-        else:
-            cpu = base.get("cpu_s")
-            cpu_text = "-" if cpu is None else ("> " if base["capped"] else "") + _s(cpu)
-            cells.append(f"{_s(base['median_s'], base['capped'], base['cap_s'])} "
-                         f"({cpu_text} CPU, {_mb(base['peak_mb'])})")
-    row("validate, baseline: rdflib parse + pyshacl (CPU time, peak memory)", cells)
-    cells = []
-    for s in sizes:
-        base, ours = cell(s, "validation", "baseline"), cell(s, "validation", "ours")
-        if base is None:
-            cells.append("-")
-        else:
-            bound = "< " if base["capped"] else ""
-            wall = ours["median_s"] / (base["cap_s"] if base["capped"] else base["median_s"])
-            cpu = (f", CPU {bound}{ours['cpu_s'] / base['cpu_s']:.4f}"
-                   if ours.get("cpu_s") and base.get("cpu_s") else "")
-            cells.append(f"{bound}{wall:.4f}{cpu}")
-    row("ratio ours / baseline (wall, CPU)", cells)
-    cells = []
-    for s in sizes:
-        same = cell(s, "validation", "same_results")
-        results = cell(s, "validation", "ours", "results")
-        if cell(s, "validation", "baseline") is None:
-            cells.append(f"{results} results, baseline not run")
-        elif same is None:
-            cells.append(f"{results} results, baseline capped")
-        else:
-            cells.append(f"{results} results, " + ("identical" if same else "DIFFERENT"))
-    row("same results as the baseline", cells)
+    for step, label in (("cold", "no cache yet: load, derive, keep, validate"),
+                        ("warm", "unchanged project (cache read)"),
+                        ("edit", "after editing one programme file")):
+        cells = []
+        for s in sizes:
+            one = cell(s, "cache", step)
+            cells.append("-" if one is None else
+                         f"{_s(one['median_s'])} ({_s(one['cpu_s'])} CPU, "
+                         f"{_mb(one['peak_mb'])})")
+        row(f"`guidebook validate` through the cache, {label} (CPU time, peak memory)", cells)
+    row("&nbsp;&nbsp;edited and undone: the report is the cold run's",
+        ["-" if cell(s, "cache") is None else
+         ("identical" if cell(s, "cache", "same_results") else "DIFFERENT") for s in sizes])
+    for key, name in (("baseline", "rdflib parse + pyshacl"),
+                      ("turbo", "rdflib parse + pyshacl-turbo")):
+        prefix = "" if key == "baseline" else f"{key}_"
+        cells = []
+        for s in sizes:
+            base = cell(s, "validation", key)
+            if base is None:
+                cells.append("not run")
+            else:
+                cpu = base.get("cpu_s")
+                cpu_text = "-" if cpu is None else ("> " if base["capped"] else "") + _s(cpu)
+                cells.append(f"{_s(base['median_s'], base['capped'], base['cap_s'])} "
+                             f"({cpu_text} CPU, {_mb(base['peak_mb'])})")
+        row(f"validate, baseline: {name} (CPU time, peak memory)", cells)
+        cells = []
+        for s in sizes:
+            base, ours = cell(s, "validation", key), cell(s, "validation", "ours")
+            if base is None:
+                cells.append("-")
+            else:
+                bound = "< " if base["capped"] else ""
+                wall = ours["median_s"] / (base["cap_s"] if base["capped"]
+                                           else base["median_s"])
+                cpu = (f", CPU {bound}{ours['cpu_s'] / base['cpu_s']:.4f}"
+                       if ours.get("cpu_s") and base.get("cpu_s") else "")
+                cells.append(f"{bound}{wall:.4f}{cpu}")
+        row(f"&nbsp;&nbsp;ratio ours (no cache) / {name} (wall, CPU)", cells)
+        cells = []
+        for s in sizes:
+            same = cell(s, "validation", f"{prefix}same_results")
+            results = cell(s, "validation", "ours", "results")
+            if cell(s, "validation", key) is None:
+                cells.append(f"{results} results, not run")
+            elif same is None:
+                cells.append(f"{results} results, capped")
+            else:
+                cells.append(f"{results} results, " + ("identical" if same else "DIFFERENT"))
+        row(f"&nbsp;&nbsp;same results as {name}", cells)
     ref = doc.get("reference_check")
     if ref:
         row("same results as pyshacl, 20 programmes with every kind of error",
             [("identical" if ref["same_results"] else "DIFFERENT")
              + f" ({ref['results']} results)"] + [""] * (len(sizes) - 1))
+        if "turbo_same_results" in ref:
+            row("same results as pyshacl-turbo, on the same graph",
+                [("identical" if ref["turbo_same_results"] else "DIFFERENT")
+                 + f" ({ref['results']} results)"] + [""] * (len(sizes) - 1))
     views = sorted({v for s in sizes for v in (cell(s, "views", "views") or {})})
     for name in views:
         cells = []
@@ -513,13 +618,16 @@ def markdown(doc: dict[str, Any]) -> str:
             text = _s(one["median_s"], one["capped"], doc["command_cap_s"])
             if one["exit"] not in (0,):
                 text += f" (exit {one['exit']})"
-            cells.append(f"{text} ({_mb(one['peak_mb'])})")
-        row(f"`guidebook {name}`, end to end", cells)
+            cpu = one.get("cpu_s")
+            cpu_text = "" if cpu is None else ("> " if one["capped"] else "") + _s(cpu) + " CPU, "
+            cells.append(f"{text} ({cpu_text}{_mb(one['peak_mb'])})")
+        row(f"`guidebook {name}`, end to end, cache warm (CPU time, peak memory)", cells)
     machine = doc["machine"]
     return (
         f"Benchmark of {doc['date']} on {machine['cpus']} CPUs, {machine['memory_gb']:.0f} GB, "
         f"{machine['system']}, Python {machine['python']}, pyoxigraph {machine['pyoxigraph']}, "
-        f"pyshacl {machine['pyshacl']}, rdflib {machine['rdflib']}.\n"
+        f"pyshacl {machine['pyshacl']}, pyshacl-turbo {machine.get('pyshacl-turbo')}, "
+        f"rdflib {machine['rdflib']}.\n"
         f"Command: `{doc['command']}`. Medians of "
         + ", ".join(f"{n} runs at {int(s):,}" for s, n in doc["repeats"].items())
         + "; baseline "
@@ -534,7 +642,17 @@ def machine() -> dict[str, Any]:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {"cpus": os.cpu_count(), "memory_gb": memory, "system": platform.platform(),
             "python": platform.python_version(),
-            **{name: version(name) for name in ("pyoxigraph", "pyshacl", "rdflib")}}
+            **{name: version(name) for name in ("pyoxigraph", "pyshacl", "rdflib")},
+            "pyshacl-turbo": _version_or_none("pyshacl-turbo")}
+
+
+def _version_or_none(name: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -547,11 +665,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline-sizes", default="100,1000",
                         help="sizes at which the rdflib/pyshacl baseline runs (default: "
                         "%(default)s; at 10,000 rdflib alone needs ~85 s and 3.4 GB to parse)")
+    parser.add_argument("--turbo-sizes", default="100,1000",
+                        help="sizes at which rdflib + pyshacl-turbo (the Rust engine, "
+                        "`pip install .[bench]`) runs as a second baseline (default: "
+                        "%(default)s; empty: not at all)")
     parser.add_argument("--baseline-cap", type=float, default=120.0,
                         help="seconds after which a baseline run is stopped and reported as "
                         "'more than' (default: %(default)s)")
     parser.add_argument("--command-cap", type=float, default=600.0,
                         help="seconds after which a command is stopped (default: %(default)s)")
+    parser.add_argument("--commands", default="",
+                        help="the commands to time end to end, e.g. validate,build,query "
+                        "(default: every one)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", type=Path, default=REPO / "bench-results" / "data",
                         help="where the generated projects are kept between runs")
@@ -568,6 +693,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     repeats = [int(r) for r in args.repeats.split(",")]
     repeats += [repeats[-1]] * (len(sizes) - len(repeats))
     baseline_sizes = {int(s) for s in args.baseline_sizes.split(",") if s}
+    turbo_sizes = {int(s) for s in args.turbo_sizes.split(",") if s}
     args.work.mkdir(parents=True, exist_ok=True)
     doc: dict[str, Any] = {
         "date": datetime.date.today().isoformat(),
@@ -588,11 +714,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         doc["sizes"][str(size)] = entry
         baseline = size in baseline_sizes
         print(f"{size} programmes: validation", flush=True)
-        entry["validation"] = bench_validation(folders, runs, baseline, args.baseline_cap)
+        entry["validation"] = bench_validation(folders, runs, baseline, size in turbo_sizes,
+                                               args.baseline_cap)
+        print(f"{size} programmes: validate through the cache (cold, warm, edited)",
+              flush=True)
+        entry["cache"] = bench_cache(folders["clean"], runs)
         print(f"{size} programmes: views", flush=True)
         entry["views"] = bench_views(folders, runs, baseline, args.baseline_cap)
         print(f"{size} programmes: commands", flush=True)
-        entry["commands"] = bench_commands(folders["clean"], runs, args.command_cap)
+        entry["commands"] = bench_commands(
+            folders["clean"], runs, args.command_cap,
+            frozenset(args.commands.split(",")) if args.commands else None)
         entry["bench_s"] = time.perf_counter() - began
         write(doc, args.out)
     write(doc, args.out)
