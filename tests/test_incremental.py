@@ -168,9 +168,9 @@ def test_rederive_reports_what_it_changed() -> None:
     store = loaded(repo())
     before = derived(store)
     rng = random.Random(5)
-    kind, changes = edit(store, rng)
+    _, changes = edit(store, rng)
     while not changes:
-        kind, changes = edit(store, rng)
+        _, changes = edit(store, rng)
     result = rederive(store, steps(), changes)
     assert result is not None
     after = derived(store)
