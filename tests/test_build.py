@@ -530,7 +530,7 @@ def test_unparseable_data_is_an_input_error(previous: tuple[Path, dict[str, byte
     out, before = previous
     bad = bad_turtle(out.parent.parent, "broken.ttl")
 
-    result = build(out, data=["--data", str(bad)])
+    result = build(out, "--quiet", data=["--data", str(bad)])
 
     assert result.exit_code == 3
     assert "broken.ttl:4:" in result.stderr

@@ -17,6 +17,7 @@ from guidebook_kg.namespaces import GB
 from guidebook_kg.site import html, sitemap
 from guidebook_kg.site.compare import compare_page
 from guidebook_kg.site.concept import APART, concept_page
+from guidebook_kg.site.evidencemap import map_page
 from guidebook_kg.site.finder import finder_page, static_finder_page
 from guidebook_kg.site.forms import Choices
 from guidebook_kg.site.graph import StoreReader, TripleIndex
@@ -25,6 +26,7 @@ from guidebook_kg.site.links import Links
 from guidebook_kg.site.ontology import ontology_page
 from guidebook_kg.site.outcome import outcome_page
 from guidebook_kg.site.programme import PAGE_VIEW, page_model
+from guidebook_kg.site.ratingwords import RatingWords
 from guidebook_kg.site.resource import referring, resource_page
 from guidebook_kg.site.study import study_model
 
@@ -51,6 +53,7 @@ class SitePages:
         self.engine = views.LocalEngine(store)
         self.lookups = views.Lookups(self.engine, dict(catalogue))
         self.choices = Choices(self.engine, catalogue)
+        self.words = RatingWords(self.engine, catalogue)
         self.ontology_files = list(ontology_files)
         self._graphs: OrderedDict[str, TripleIndex] = OrderedDict()
         self._rows: list[dict[str, Any]] | None = None
@@ -205,3 +208,11 @@ class SitePages:
         self, links: Links, number: int = 1, chosen: Sequence[str] = ()
     ) -> html.Rendered | None:
         return compare_page(links, self.engine, self.catalogue, self.choices, number, chosen)
+
+    def map(
+        self, links: Links, params: Mapping[str, str] | None = None, number: int = 1
+    ) -> html.Rendered | None:
+        """The evidence gap map (filtered by ``params`` on the server)."""
+        return map_page(
+            links, self.engine, self.catalogue, self.choices, self.words, params or {}, number
+        )
