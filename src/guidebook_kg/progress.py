@@ -96,35 +96,51 @@ class Bars(Reporter):
     line, instead of below it. A finished bar stays above what follows."""
 
     # The bar is drawn again at most this often, in seconds (drawing costs more than a
-    # small item of work).
+    # small item of work), and whenever the work says something.
     REDRAW = 0.1
 
     def __init__(self, stream: IO[str], clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = stream
         self.clock = clock
         self._bar: Any = None
-        self._label = ""
+        self._pending = 0
+        self._drawn = 0.0
 
     def __call__(self, message: str) -> None:
-        if self._bar is not None:
-            # On the bar's line, cut to what is left of it: a line that wraps cannot be
-            # drawn over.
-            import shutil
-
-            room = shutil.get_terminal_size().columns - len(self._label) - 56
-            self._bar.update(0, message if len(message) <= room else message[: max(room - 1, 0)]
-                             + "\u2026")
+        bar = self._bar
+        if bar is None:
+            print(message, file=self.stream, flush=True)
             return
-        print(message, file=self.stream, flush=True)
+        # On the bar's line, cut to the room left on it: a line that wraps cannot be
+        # drawn over.
+        import shutil
+
+        bar.current_item = None
+        room = shutil.get_terminal_size().columns - len(bar.format_progress_line()) - 3
+        item = message if len(message) <= room else message[: max(room - 1, 0)] + "\u2026"
+        self._draw(item if room >= 4 else None)
+
+    def _draw(self, item: str | None = None) -> None:
+        self._drawn = self.clock()
+        pending, self._pending = self._pending, 0
+        if item is not None:
+            self._bar.current_item = item
+        if pending:
+            self._bar.update(pending)
+        else:
+            self._bar.render_progress()
 
     @contextmanager
     def counting(self, label: str, total: int) -> Iterator[Advance]:
         import click
 
-        pending = 0
-        last = self.clock()
         def shown(item: str | None) -> str | None:
             return item
+
+        def advance(n: int = 1) -> None:
+            self._pending += n
+            if self.clock() - self._drawn >= self.REDRAW:
+                self._draw()
 
         with click.progressbar(
             iterable=None,
@@ -137,20 +153,10 @@ class Bars(Reporter):
             width=24,
             item_show_func=shown,
         ) as bar:
-
-            def advance(n: int = 1) -> None:
-                nonlocal pending, last
-                pending += n
-                now = self.clock()
-                if now - last >= self.REDRAW:
-                    last = now
-                    bar.update(pending)
-                    pending = 0
-
-            self._bar, self._label = bar, label
+            self._bar, self._pending, self._drawn = bar, 0, self.clock()
             try:
                 yield advance
-                bar.update(pending)
+                self._draw()
             finally:
                 self._bar = None
 

@@ -94,11 +94,14 @@ class SitePages:
                 from guidebook_kg.site.resource import property_rows
 
                 _, rows = property_rows(description, self.reader, links)
+                model = study_model(graph, iri)
+                for evaluated in model["programmes"]:
+                    evaluated["badge"] = self.words(evaluated["rating"])
                 return html.render(
                     "study.html.j2",
                     links,
                     title=self.reader(iri),
-                    page=study_model(graph, iri),
+                    page=model,
                     rows=rows,
                     alternates=links.alternates(iri),
                 )
@@ -184,6 +187,8 @@ class SitePages:
     def programme_rows(self) -> list[dict[str, Any]]:
         if self._rows is None:
             self._rows = programme_rows(self.store, self.reader, self.catalogue)
+            for row in self._rows:
+                row["badge"] = self.words(row["asserted"])
         return self._rows
 
     def landing(
@@ -207,7 +212,9 @@ class SitePages:
     def compare(
         self, links: Links, number: int = 1, chosen: Sequence[str] = ()
     ) -> html.Rendered | None:
-        return compare_page(links, self.engine, self.catalogue, self.choices, number, chosen)
+        return compare_page(
+            links, self.engine, self.catalogue, self.choices, number, chosen, self.words
+        )
 
     def map(
         self, links: Links, params: Mapping[str, str] | None = None, number: int = 1
