@@ -112,13 +112,13 @@ class MapCell:
         """The cell in one sentence: what hovering over it says."""
         if self.named_only:
             return f"{self.name}, {self.domain_label}: {self.findings_text}."
-        parts = [
-            f"{self.findings_text} from {self.studies_text}"
-            if self.studies
-            else f"{self.findings_text}, {self.studies_text}",
-            self.rating_text,
-            "improvement indices " + self.indices_text if self.indices else self.indices_text,
-        ]
+        if self.studies:
+            parts = [f"{self.findings_text} from {self.studies_text}", self.rating_text]
+        else:
+            parts = [f"{self.findings_text}, {self.studies_text}"]
+        parts.append(
+            "improvement indices " + self.indices_text if self.indices else self.indices_text
+        )
         if self.long_term:
             parts.append(f"{self.long_term} long-term")
         if self.no_effect:
