@@ -149,7 +149,8 @@ def test_the_country_table_is_generated_from_iso_3166() -> None:
     spec = importlib.util.spec_from_file_location(
         "generate_countries", REPO / "tests" / "tools" / "generate_countries.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (REPO / "ontology" / "countries.ttl").read_text(encoding="utf-8") == module.turtle()

@@ -90,9 +90,9 @@ def _fsync_directory(directory: Path) -> None:
 
 # ------------------------------------------------------------------ replacing a folder
 #
-# A build is written to a private sibling folder (.NAME.building-XXXX) and swapped in
+# A build is written to a private sibling folder (.NAME.building-<random>) and swapped in
 # whole. On Linux the swap is one step (renameat2 with RENAME_EXCHANGE); elsewhere it is
-# two renames (the old folder aside to .NAME.old-XXXX, the new one in), and a crash
+# two renames (the old folder aside to .NAME.old-<random>, the new one in), and a crash
 # between them is repaired by the next run (tidy_leftovers). A lock file beside the folder
 # keeps two builds from swapping into it at once.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import urllib.parse
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -43,7 +44,7 @@ class Alternate:
     label: str
 
 
-class Links:
+class Links(ABC):
     """The targets of links, from the page being written."""
 
     dynamic = False
@@ -65,23 +66,28 @@ class Links:
         href = self.page(page)
         return f"{href}#{anchor}" if anchor else href
 
+    @abstractmethod
     def page(self, iri: str, number: int = 1) -> str:
         """Page ``number`` of a resource's page (its listings are paged)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def alternates(self, iri: str) -> list[Alternate]:
         """The RDF representations of a page's resource."""
-        raise NotImplementedError
+        ...
 
     # -------------------------------------------------------------- the site's pages
 
+    @abstractmethod
     def file(self, path: str) -> str:
         """A file of the build, as it is (a dump, the context, a shapes file)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def home(self, sort: str = SORTS[0], number: int = 1) -> str:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def route(
         self,
         name: str,
@@ -92,7 +98,7 @@ class Links:
         """Page ``number`` of one of the site's own pages (downloads, views, finder,
         compare, map, sparql, or the saved ``view``), with query ``params``; None for a
         page this site does not have (a build has no SPARQL endpoint)."""
-        raise NotImplementedError
+        ...
 
     def nav(self) -> dict[str, str | None]:
         """The links of every page's header."""
