@@ -226,7 +226,8 @@ def test_the_built_map_opens_from_disk_and_its_filters_move_the_rows(
     assert "Infant-Parent" in shown[0].text
     # the row left moved to the top, and the picture shrank to it
     assert shown[0].get_attribute("transform") == f"translate(0,{svg.get_attribute('data-top')})"
-    assert int(svg.get_attribute("height")) == height - 6 * int(svg.get_attribute("data-row-height"))
+    row_height = int(svg.get_attribute("data-row-height"))
+    assert int(svg.get_attribute("height")) == height - 6 * row_height
     assert [r.find_element(By.TAG_NAME, "th").text for r in rows] == ["Infant-Parent Psychotherapy"]
     assert browser.find_element(By.ID, "map-count").text == "1 of 7 programmes match your choices."
     assert accessibility_problems(browser) == []
