@@ -348,6 +348,7 @@ class Cache:
         self.folder = folder
         # The last generation read() found stale, with how the inputs differ from it.
         self.stale: tuple[Generation, State, Difference] | None = None
+        self.on_file: Callable[[Path], None] | None = None  # told of each file loaded
 
     # ---- reading
 
@@ -466,7 +467,7 @@ class Cache:
             content, seen[real(path)] = _read(real(path))
             return content
 
-        memory = store_module.load(project, extra, read=read)
+        memory = store_module.load(project, extra, self.on_file, read=read)
         if any(_read(e.path)[1].digest != seen[e.path].digest for e in steps):
             return Loaded(memory)  # a step changed while we derived: keep nothing
         files = {entry: seen[entry.path] for entry in inputs}
@@ -718,15 +719,18 @@ def _replace_graph(store: ox.Store, entry: Entry, content: bytes | None,
 # ----------------------------------------------------------------------------- the entry point
 
 
-def load(project: Project, extra: Sequence[Path] = (), *, use_cache: bool = True) -> Loaded:
+def load(project: Project, extra: Sequence[Path] = (), *, use_cache: bool = True,
+         on_file: Callable[[Path], None] | None = None) -> Loaded:
     """The graph of ``project`` (and ``extra`` data files): from the cache when it is
     fresh, else loaded and kept there. Without ``use_cache``, or for a project the cache
-    does not serve (the copy shipped with the package), loaded afresh in memory."""
+    does not serve (the copy shipped with the package), loaded afresh in memory.
+    ``on_file`` is told of each file loaded in full (to show progress)."""
     folder = project.cache_dir
     if not use_cache or folder is None or not os.access(folder.parent, os.W_OK):
-        return Loaded(store_module.load(project, extra))
+        return Loaded(store_module.load(project, extra, on_file))
     inputs = entries(project, extra)
     cache = Cache(folder)
+    cache.on_file = on_file
     found = cache.read(inputs)
     if found is not None:
         return found
@@ -739,7 +743,7 @@ def load(project: Project, extra: Sequence[Path] = (), *, use_cache: bool = True
             return cache.write(project, extra, inputs)
     except OSError:
         # The cache cannot be written (no permission, a full disk): load without it.
-        return Loaded(store_module.load(project, extra))
+        return Loaded(store_module.load(project, extra, on_file))
 
 
 Opener = Callable[[Project, Sequence[Path]], Loaded]

@@ -18,17 +18,20 @@ import pyoxigraph
 from guidebook_kg import cache
 from guidebook_kg import export as exporting
 from guidebook_kg.errors import GuidebookError
+from guidebook_kg.progress import Progress, counting, for_terminal
 from guidebook_kg.project import Project, find_project
 
 
 class AppContext:
-    """What every command shares: the project, extra data files and a lazily loaded store."""
+    """What every command shares: the project, extra data files and a lazily loaded store
+    (whose loading a long command shows on its ``progress``)."""
 
     def __init__(self, project_dir: Path | None = None, extra: Sequence[Path] = (),
                  use_cache: bool = True) -> None:
         self.project_dir = project_dir
         self.extra = tuple(extra)
         self.use_cache = use_cache
+        self.progress: Progress | None = None
 
     @cached_property
     def project(self) -> Project:
@@ -37,11 +40,23 @@ class AppContext:
     @cached_property
     def loaded(self) -> cache.Loaded:
         # Loaded on first use, so commands that never touch the graph start instantly.
-        return cache.load(self.project, self.extra, use_cache=self.use_cache)
+        if self.progress is None:
+            return cache.load(self.project, self.extra, use_cache=self.use_cache)
+        project = self.project
+        files = len(project.ontology_files()) + len(project.data_files()) + len(self.extra)
+        with counting(self.progress, "Loading files", files) as advance:
+            return cache.load(project, self.extra, use_cache=self.use_cache,
+                              on_file=lambda _: advance(1))
 
     @property
     def store(self) -> pyoxigraph.Store:
         return self.loaded.store
+
+    def reporting(self, quiet: bool = False) -> Progress:
+        """The progress a long command shows on standard error (see
+        :func:`guidebook_kg.progress.for_terminal`), loading included."""
+        self.progress = for_terminal(quiet)
+        return self.progress
 
     @property
     def store_loaded(self) -> bool:
@@ -137,6 +152,15 @@ def export_command(app: AppContext, fmt: str, output: Path | None) -> None:
     exporting.export(app.store, fmt, output)
 
 
+quiet_option = click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Show no progress. Without it, standard error shows a progress bar on a "
+    "terminal and plain step lines elsewhere (a log, a pipe).",
+)
+
+
 class _EngineName(click.ParamType[str]):
     """A registered validation engine; the registry is imported only when the option is
     used or shown, so other commands do not load the validation module."""
@@ -189,6 +213,7 @@ class _EngineName(click.ParamType[str]):
 @click.option("--watch", is_flag=True,
               help="Validate again each time a file of the project changes (the ontology, "
               "data, shapes, derivation steps), until Ctrl-C.")
+@quiet_option
 @pass_app
 def validate_command(
     app: AppContext,
@@ -200,6 +225,7 @@ def validate_command(
     engine: str,
     limit: int,
     watch: bool,
+    quiet: bool,
 ) -> None:
     """Check the graph against the shapes: structure and evidence standards.
 
@@ -215,18 +241,19 @@ def validate_command(
         guidebook validate data/programmes/new-programme.ttl --fail-on warning
         guidebook validate --focus infant-parent-psychotherapy --format json
         guidebook validate --shape RatingAgreesWithEvidence
-        guidebook validate --limit 20
+        guidebook validate --limit 20 --quiet
         guidebook validate --watch --limit 20
     """
     from guidebook_kg import validate as validating
 
     def once(context: AppContext) -> None:
+        progress = context.reporting(quiet)
         if paths:
-            data = validating.load_paths(context.project, [*paths, *context.extra])
+            data = validating.load_paths(context.project, [*paths, *context.extra], progress)
         else:
             data = context.store
         report = validating.validate(data, context.project, engine=engine, focus=focus,
-                                     shape=shape)
+                                     shape=shape, progress=progress)
         click.echo(validating.render(report, fmt, limit=limit or None), nl=False)
         validating.verdict(report, fail_on)
 
@@ -293,8 +320,11 @@ def _watch(app: AppContext, once: Callable[[AppContext], None]) -> None:
     help="IRI at which the site root is published (download and endpoint URLs in "
     "void.ttl). Default: https://w3id.org/guidebook-kg/",
 )
+@quiet_option
 @pass_app
-def build_command(app: AppContext, out: Path, release_date: str | None, base: str | None) -> None:
+def build_command(
+    app: AppContext, out: Path, release_date: str | None, base: str | None, quiet: bool
+) -> None:
     """Validate, check every rating, and publish the whole site into a folder.
 
     Writes dumps (Turtle, N-Triples and .nt.gz, JSON-LD, RDF/XML, TriG, N-Quads), the
@@ -313,7 +343,9 @@ def build_command(app: AppContext, out: Path, release_date: str | None, base: st
     from guidebook_kg import publish
 
     kwargs = {} if base is None else {"base": base}
-    progress = _progress
+    # Checked before the graph is loaded: a bad option is known at once.
+    publish.check_options(**kwargs, release_date=release_date)
+    progress = app.reporting(quiet)
     try:
         result = publish.build(
             app.project, app.store, out, release_date=release_date, progress=progress, **kwargs
@@ -326,10 +358,6 @@ def build_command(app: AppContext, out: Path, release_date: str | None, base: st
         f"({result.triples} triples, {len(result.programmes)} programmes)",
         err=True,
     )
-
-
-def _progress(message: str) -> None:
-    click.echo(message, err=True)
 
 
 @main.command("serve")
@@ -429,6 +457,7 @@ def serve_command(
     )
     if base is not None:
         settings.base = base
+    progress = app.reporting()
     try:
         server.run(
             app.project,
@@ -438,7 +467,7 @@ def serve_command(
             settings=settings,
             site=site,
             release_date=release_date,
-            progress=_progress,
+            progress=progress,
             listener=listener,
         )
     finally:
@@ -617,6 +646,74 @@ def page_command(app: AppContext, programme: str, fmt: str, output: Path | None)
     write_output(output, lambda handle: handle.write(text.encode("utf-8")))
 
 
+@main.command("map")
+@click.option("--format", "fmt", type=click.Choice(["svg", "html"]), default="svg",
+              show_default=True, help="svg: the picture alone; html: a page read on its own, "
+              "with the picture, its key and the table of its cells (links are the IRIs).")
+@click.option("--age-group", metavar="CONCEPT",
+              help="Only programmes whose evidence relates to this age group, e.g. Infants.")
+@click.option("--setting", metavar="CONCEPT",
+              help="Only programmes delivered, or possibly delivered, in this setting, e.g. Home.")
+@click.option("--targeting", metavar="CONCEPT",
+              help="Only programmes targeted this way, e.g. Universal.")
+@click.option("--endpoint", metavar="URL",
+              help="Draw the map from this remote SPARQL 1.1 endpoint instead of the local "
+              "files (its default graph must be the union of its graphs, or see --graph).")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="With --endpoint: read these named graphs as the default graph. Repeatable.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds each query may run (locally, or waiting for the endpoint).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="File to write (replaced atomically). Default: standard output.")
+@pass_app
+def map_command(app: AppContext, fmt: str, age_group: str | None, setting: str | None,
+                targeting: str | None, endpoint: str | None, graphs: tuple[str, ...],
+                timeout: float, output: Path | None) -> None:
+    """Draw the evidence gap map: programmes by child-outcome domain.
+
+    Each cell is a programme's child-outcome findings in one domain (a row of the
+    evidence-map view): a circle sized by how many there are, filled by the strongest
+    rating of the studies behind them, with their improvement indices in words; what a
+    record lacks is said, not drawn. The filters are the view's parameters; concept
+    values as `guidebook query concepts` lists them (label, notation or IRI).
+
+    \b
+    Examples:
+        guidebook map -o map.svg
+        guidebook map --format html --age-group Infants -o infants.html
+        guidebook map --endpoint http://127.0.0.1:7878/query --setting Home
+    """
+    from guidebook_kg import views
+    from guidebook_kg.errors import UsageError
+    from guidebook_kg.prefixes import BASE
+    from guidebook_kg.site import evidencemap
+    from guidebook_kg.site.links import IriLinks
+
+    params = {
+        name: value
+        for name, value in (("age_group", age_group), ("setting", setting),
+                            ("targeting", targeting))
+        if value
+    }
+    catalogue = views.load_views(app.project)
+    engine: views.Engine
+    if graphs and not endpoint:
+        raise UsageError("--graph needs --endpoint", hint="locally, every graph is read")
+    if endpoint:
+        from guidebook_kg import remote
+
+        engine = remote.Endpoint(endpoint, timeout=timeout, default_graphs=graphs)
+    else:
+        engine = views.LocalEngine(app.store, timeout=timeout)
+    text = evidencemap.standalone(engine, catalogue, params, fmt, IriLinks(BASE))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from guidebook_kg.fsutil import write_output
+
+    write_output(output, lambda handle: handle.write(text.encode("utf-8")))
+
+
 @main.command("push")
 @click.option(
     "--endpoint",
@@ -668,6 +765,7 @@ def page_command(app: AppContext, programme: str, fmt: str, output: Path | None)
     show_default=True,
     help="HTTP authentication scheme used with --user (Virtuoso wants digest).",
 )
+@quiet_option
 @pass_app
 def push_command(
     app: AppContext,
@@ -679,6 +777,7 @@ def push_command(
     timeout: float,
     user: str | None,
     auth: str,
+    quiet: bool,
 ) -> None:
     """Load the graph into a SPARQL 1.1 store and check it by counting triples there.
 
@@ -698,6 +797,7 @@ def push_command(
     from guidebook_kg import push as pushing
 
     endpoints = pushing.Endpoints.from_query_url(endpoint, update_url, gsp_url)
+    progress = app.reporting(quiet)
     report = pushing.push(
         app.project,
         app.store,
@@ -708,7 +808,7 @@ def push_command(
         user=user,
         password=os.environ.get("GUIDEBOOK_ENDPOINT_PASSWORD"),
         auth=auth,
-        progress=_progress,
+        progress=progress,
     )
     click.echo(
         f"Pushed {report.triples} triples in {len(report.graphs)} graph(s) to {endpoint}; "
@@ -725,8 +825,11 @@ def push_command(
 @click.option("--inject-errors", is_flag=True,
               help="Break one programme per kind of error the shapes catch; the list "
               "(focus node and path of each) is written to synthetic.json.")
+@quiet_option
 @pass_app
-def synth_command(app: AppContext, count: int, out: Path, seed: int, inject_errors: bool) -> None:
+def synth_command(
+    app: AppContext, count: int, out: Path, seed: int, inject_errors: bool, quiet: bool
+) -> None:
     """Write a project with COUNT synthetic programmes, to benchmark or test at scale.
 
     The programmes are shaped like the real data (2-6 studies with references, 3-8
@@ -742,6 +845,6 @@ def synth_command(app: AppContext, count: int, out: Path, seed: int, inject_erro
     from guidebook_kg import synthetic
 
     made = synthetic.generate(count, out, seed=seed, inject_errors=inject_errors,
-                              source=app.project)
+                              source=app.project, progress=app.reporting(quiet))
     errors = f", {len(made.errors)} injected errors" if inject_errors else ""
     click.echo(f"Wrote {count} programmes ({made.triples} triples{errors}) to {out}/", err=True)

@@ -62,14 +62,17 @@ def rdf_format(path: Path) -> ox.RdfFormat:
 Reader = Callable[[Path], bytes]
 
 
-def load(project: Project, extra: Sequence[Path] = (), *, read: Reader | None = None
-         ) -> ox.Store:
+def load(
+    project: Project, extra: Sequence[Path] = (), on_file: Callable[[Path], None] | None = None,
+    *, read: Reader | None = None,
+) -> ox.Store:
     """Load the ontology and every data file (plus ``extra`` files) into a new in-memory store.
 
     Ontology files go to the ontology graph; each data file to the graph of its programme
     slug. Quads that a TriG/N-Quads file puts in its own named graphs stay there. Then the
-    evidence standards are applied (:func:`guidebook_kg.derive.derive`). ``read``, if
-    given, reads each file (the cache reads and fingerprints them at once).
+    evidence standards are applied (:func:`guidebook_kg.derive.derive`). ``on_file`` is
+    told of each file once it is loaded (to show progress). ``read``, if given, reads
+    each file (the cache reads and fingerprints them at once).
     """
     data = [*project.data_files(), *extra]
     check_unique_slugs(data)
@@ -78,10 +81,14 @@ def load(project: Project, extra: Sequence[Path] = (), *, read: Reader | None = 
     for path in project.ontology_files():
         load_file(store, path, ONTOLOGY_GRAPH_NODE, read)
         files.setdefault(ONTOLOGY_GRAPH, path.parent)
+        if on_file is not None:
+            on_file(path)
     for path in data:
         graph = programme_graph(path.stem)
         load_file(store, path, graph, read)
         files[graph.value] = path
+        if on_file is not None:
+            on_file(path)
     if len(files) > 1:
         _check_stated_once(store, files)
     derive(store, project.derivation_files())
