@@ -45,8 +45,17 @@ class AppContext:
         project = self.project
         files = len(project.ontology_files()) + len(project.data_files()) + len(self.extra)
         with counting(self.progress, "Loading files", files) as advance:
-            return cache.load(project, self.extra, use_cache=self.use_cache,
-                              on_file=lambda _: advance(1))
+            done = 0
+
+            def one(_: Path) -> None:
+                nonlocal done
+                done += 1
+                advance(1)
+
+            loaded = cache.load(project, self.extra, use_cache=self.use_cache, on_file=one)
+            if done < files:  # the others came from the cache
+                advance(files - done)
+            return loaded
 
     @property
     def store(self) -> pyoxigraph.Store:
