@@ -44,8 +44,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from guidebook_kg import prebinding, pyshacl_engine
+from guidebook_kg.datasource import Data, Row, as_data
 from guidebook_kg.decorrelate import decorrelate
-from guidebook_kg.errors import InputError
+from guidebook_kg.errors import InputError, UsageError
 from guidebook_kg.prefixes import PREFIXES
 from guidebook_kg.report import SH, Severity, ValidationResult, path_text
 from guidebook_kg.shacl import EngineInput, check_sparql, describe, sparql_prefixes
@@ -578,9 +579,9 @@ Planned = dict[tuple[Term, ...], list[tuple[_Job, "Constraint"]]]
 class Evaluator:
     """Evaluates shapes over one data store; caches what it learns about the data."""
 
-    def __init__(self, data: ox.Store, shapes: ox.Store,
+    def __init__(self, data: ox.Store | Data, shapes: ox.Store,
                  focus_hint: frozenset[str] | None = None) -> None:
-        self.data = data
+        self.data = as_data(data)  # the embedded store or a remote one (datasource.py)
         self.shapes = shapes
         self.focus_hint = focus_hint
         self._sparql_bulk: dict[int, dict[Term, list[dict[str, Term]]]] = {}
@@ -594,10 +595,8 @@ class Evaluator:
 
     # ---- data access
 
-    def select(self, query: str) -> Iterator[ox.QuerySolution]:
-        solutions = self.data.query(query, use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
-        return iter(solutions)
+    def select(self, query: str) -> Iterator[Row]:
+        return iter(self.data.select(query))
 
     def subclasses(self, cls: ox.NamedNode) -> set[ox.NamedNode]:
         """``cls`` and every class below it through rdfs:subClassOf in the data."""
@@ -634,6 +633,7 @@ class Evaluator:
         kind = path.kind
         if kind == "pred":
             assert path.predicate is not None
+            self.data.prefetch(nodes, path.predicate, forward)
             reached: set[Term] = set()
             for node in nodes:
                 reached |= (self.objects(node, path.predicate) if forward
@@ -777,6 +777,8 @@ class Evaluator:
 
     def _job_values(self, job: _Job) -> dict[Term, set[Term]]:
         if job._values is None:
+            if job.shape.predicate is not None:
+                self.data.prefetch(job.focus, job.shape.predicate, True)
             values = {f: self.values(f, job.shape) for f in job.focus}
             job._values = {f: v for f, v in values.items() if v}
         return job._values
@@ -1038,9 +1040,7 @@ class Evaluator:
         return found
 
     def _run_sparql(self, sparql: SparqlConstraint, query: str) -> list[dict[str, Term]]:
-        solutions = self.data.query(query, prefixes=sparql.prefixes,
-                                    use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
+        solutions = self.data.select(query, sparql.prefixes)
         names = [v.value for v in solutions.variables]
         rows: dict[tuple[Term | None, ...], dict[str, Term]] = {}
         for solution in solutions:
@@ -1349,6 +1349,13 @@ def validate(request: EngineInput) -> list[ValidationResult]:
         if collecting:
             gc.enable()
     if handed_over:
+        if not isinstance(request.data, ox.Store):
+            why = handed_over[0].problem() or "a blank-node focus node pre-bound in a query"
+            raise UsageError(
+                f"{handed_over[0].nt} needs the pyshacl engine ({why}), "
+                "which validates the embedded store only, not a remote one",
+                hint="validate a local copy of the graph (guidebook validate without --endpoint)",
+            )
         results += _with_pyshacl(request, handed_over)
     return results
 
