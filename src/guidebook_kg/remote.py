@@ -300,7 +300,10 @@ def _term(binding: Mapping[str, Any] | None) -> Term | None:
     if kind == "uri":
         return ox.NamedNode(value)
     if kind == "bnode":
-        return ox.BlankNode(value)
+        try:
+            return ox.BlankNode(value)
+        except ValueError:  # Virtuoso's labels (nodeID://b10001) are not N-Triples labels
+            return ox.BlankNode("x" + value.encode("utf-8").hex())
     if kind in ("literal", "typed-literal"):
         if "xml:lang" in binding:
             return ox.Literal(value, language=binding["xml:lang"])
