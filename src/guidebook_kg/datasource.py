@@ -16,6 +16,8 @@ On a remote store:
 - every query has the endpoint's timeout; a failure is an :class:`EndpointError`;
 - an answer the store cut short (Virtuoso's ``ResultSetMaxRows``) is an error, never a
   partial result that could pass for a conforming graph;
+- SHACL-SPARQL queries run as written: the EXISTS rewrite the embedded store needs
+  (``decorrelate.py``) is left to the store's own planner;
 - a blank node of the store cannot be named in a later query (stores relabel them), so
   a lookup that starts from one is refused with a clear error. The project's shapes
   reach blank nodes only inside single queries.
@@ -58,7 +60,14 @@ class Solutions(Protocol):
 
 
 class Data(Protocol):
-    """What the validation engine and its report read from the data graph."""
+    """What the validation engine and its report read from the data graph.
+
+    ``decorrelate``: whether the engine should rewrite the EXISTS of SHACL-SPARQL queries
+    (``decorrelate.py``), which the embedded store needs to be fast and Virtuoso
+    evaluates wrongly (an OPTIONAL sub-select sharing no variable loses solutions).
+    """
+
+    decorrelate: bool
 
     def quads_for_pattern(
         self,
@@ -82,6 +91,8 @@ class Data(Protocol):
 
 class LocalData:
     """The embedded store: every call goes straight to pyoxigraph."""
+
+    decorrelate = True
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
@@ -137,6 +148,8 @@ class RemoteData:
     the union of the store's graphs (or its ``default_graphs`` name the graphs to read,
     sent as named graphs too). Quads come from the store's named graphs.
     """
+
+    decorrelate = False
 
     def __init__(self, endpoint: object) -> None:
         from guidebook_kg.remote import Endpoint

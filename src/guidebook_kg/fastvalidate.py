@@ -1012,7 +1012,7 @@ class Evaluator:
             everything = self._sparql_bulk.get(id(sparql))
             if everything is None:
                 everything = self._sparql_bulk[id(sparql)] = {}
-                for row in self._run_sparql(sparql, sparql.runnable):
+                for row in self._run_sparql(sparql, self._text(sparql)):
                     this = row.get("this")
                     if this is not None:
                         everything.setdefault(this, []).append(row)
@@ -1029,7 +1029,7 @@ class Evaluator:
             batch = todo[start:start + size]
             for node in batch:
                 cache[node] = []
-            query = prebinding.insert_values(sparql.runnable, [str(t) for t in batch])
+            query = prebinding.insert_values(self._text(sparql), [str(t) for t in batch])
             for row in self._run_sparql(sparql, query):
                 this = row.get("this", batch[0]) if size > 1 else batch[0]
                 if this in cache:
@@ -1038,6 +1038,11 @@ class Evaluator:
             if cache.get(node):
                 found[node] = cache[node]
         return found
+
+    def _text(self, sparql: SparqlConstraint) -> str:
+        """The query to run: with its EXISTS rewritten for the embedded store, as written
+        for a remote store (which plans EXISTS itself; see datasource.py)."""
+        return sparql.runnable if self.data.decorrelate else sparql.plan.text
 
     def _run_sparql(self, sparql: SparqlConstraint, query: str) -> list[dict[str, Term]]:
         solutions = self.data.select(query, sparql.prefixes)
