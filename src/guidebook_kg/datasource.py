@@ -68,6 +68,7 @@ class Data(Protocol):
     """
 
     decorrelate: bool
+    batches: bool  # whether announcing lookups (prefetch) saves anything
 
     def quads_for_pattern(
         self,
@@ -83,9 +84,10 @@ class Data(Protocol):
         """A SELECT query over the union of the graphs."""
         ...
 
-    def prefetch(self, nodes: Iterable[Term], predicate: ox.NamedNode, forward: bool) -> None:
-        """The engine is about to look up ``predicate`` from each of ``nodes`` (forwards:
-        their objects; else their subjects)."""
+    def prefetch(self, nodes: Iterable[Term], predicate: ox.NamedNode | None,
+                 forward: bool) -> None:
+        """The engine is about to look up ``predicate`` (None: every predicate) from each
+        of ``nodes`` (forwards: their objects; else their subjects)."""
         ...
 
 
@@ -93,6 +95,7 @@ class LocalData:
     """The embedded store: every call goes straight to pyoxigraph."""
 
     decorrelate = True
+    batches = False
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
@@ -105,7 +108,8 @@ class LocalData:
         assert isinstance(solutions, ox.QuerySolutions)
         return solutions
 
-    def prefetch(self, nodes: Iterable[Term], predicate: ox.NamedNode, forward: bool) -> None:
+    def prefetch(self, nodes: Iterable[Term], predicate: ox.NamedNode | None,
+                 forward: bool) -> None:
         return None
 
 
@@ -150,6 +154,7 @@ class RemoteData:
     """
 
     decorrelate = False
+    batches = True
 
     def __init__(self, endpoint: object) -> None:
         from guidebook_kg.remote import Endpoint
@@ -194,12 +199,20 @@ class RemoteData:
             return iter(())  # what push writes is in named graphs only
         pattern: Pattern = (subject, predicate, object, graph_name)
         found = self._quads.get(pattern)
+        if found is None and subject is not None and predicate is not None:
+            # Answered from everything known about the subject, when that was fetched.
+            about = self._quads.get((subject, None, None, None))
+            if about is not None:
+                found = [q for q in about if q.predicate == predicate
+                         and (object is None or q.object == object)
+                         and (graph_name is None or q.graph_name == graph_name)]
         if found is None:
             self._lookup([pattern])
             found = self._quads[pattern]
         return iter(found)
 
-    def prefetch(self, nodes: Iterable[Term], predicate: ox.NamedNode, forward: bool) -> None:
+    def prefetch(self, nodes: Iterable[Term], predicate: ox.NamedNode | None,
+                 forward: bool) -> None:
         todo: list[Pattern] = []
         for node in nodes:
             if isinstance(node, ox.Literal) and forward:

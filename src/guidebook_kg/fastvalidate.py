@@ -887,7 +887,13 @@ class Evaluator:
         # Each distinct value is checked once per constraint; only the subjects of
         # failing values are looked up.
         bad: dict[tuple[ox.NamedNode, Term], set[Term]] = {}
-        for row in self.select(_bound("values", plan)):
+        rows = list(self.select(_bound("values", plan)))
+        if self.data.batches:
+            for key, jobs in plan.items():
+                found = {row["value"] for row in rows if row["path"] == key[0]}
+                for _job, c in jobs:
+                    self._prefetch_for(c, found)
+        for row in rows:
             path, value = row["path"], row["value"]
             assert isinstance(path, ox.NamedNode)
             for job, c in plan.get((path,), ()):
@@ -897,6 +903,14 @@ class Evaluator:
                         subjects = bad[(path, value)] = self.subjects(path, value)
                     for this in subjects & job.focus:
                         self.report(job.shape, c.component, this, value)
+
+    def _prefetch_for(self, c: Constraint, values: set[Term]) -> None:
+        """Announce the lookups that checking ``values`` against the shapes of ``c``
+        (sh:node, sh:or, ...) makes: their property shapes' predicates, in one batch."""
+        for shape in c.shapes:
+            for used in shape.tree():
+                if used.predicate is not None:
+                    self.data.prefetch(values, used.predicate, True)
 
     def _value_ok(self, c: Constraint, value: Term) -> bool:
         cache = self._value_checks.setdefault(id(c), {})
@@ -947,10 +961,14 @@ class Evaluator:
         if per_focus is not None:
             # sh:equals also fails where the other property has values and this one none.
             nodes = focus if name == "equals" else with_values
+            if self.data.batches and isinstance(c.value, ox.NamedNode):
+                self.data.prefetch(nodes, c.value, True)
             for f in nodes:
                 for value in per_focus(self, c, f, with_values.get(f, set())):
                     report(f, value)
             return
+        if c.shapes and self.data.batches:
+            self._prefetch_for(c, set().union(*with_values.values()))
         for f, values in with_values.items():
             for v in values:
                 if not self._value_ok(c, v):

@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from guidebook_kg import fastvalidate, pyshacl_engine
 from guidebook_kg import store as store_module
-from guidebook_kg.datasource import Data
+from guidebook_kg.datasource import Data, as_data
 from guidebook_kg.derive import derive
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
 from guidebook_kg.namespaces import GB, programme_slug
@@ -201,6 +201,8 @@ def check(
         wanted = {_nt_iri(s) for s in selected}
         results = [r for r in results if r.source_shape in wanted]
 
+    # A remote store answers the lookups below from one batch (see datasource.py).
+    as_data(data).prefetch({n for r in results if (n := _node(r.focus_node))}, None, True)
     programmes = {
         r.focus_node: slug for r in results if (slug := _programme_slug(data, r.focus_node))
     }
