@@ -18,9 +18,12 @@ On a remote store:
   partial result that could pass for a conforming graph;
 - SHACL-SPARQL queries run as written: the EXISTS rewrite the embedded store needs
   (``decorrelate.py``) is left to the store's own planner;
-- a blank node of the store cannot be named in a later query (stores relabel them), so
-  a lookup that starts from one is refused with a clear error. The project's shapes
-  reach blank nodes only inside single queries.
+- a blank node of the store cannot be named in a later query, so when a lookup reaches
+  blank nodes (``[ a gb:Sample ; gb:sampleSize 160 ]``), their own triples are read at
+  once, by a second query from the same IRIs (``engine/remote-blank-*.rq``), and later
+  lookups from them are answered from that. This needs a store that labels a blank node
+  the same way in two answers (Oxigraph and Virtuoso do). A lookup from a blank node two
+  steps away from any IRI, or towards a blank node, is refused with a clear error.
 """
 
 from __future__ import annotations
@@ -230,7 +233,7 @@ class RemoteData:
         """Fill the cache for ``patterns``, which have the same open positions."""
         for pattern in patterns:
             blank = next((t for t in pattern if isinstance(t, (ox.BlankNode, ox.Triple))), None)
-            if blank is not None:
+            if blank is not None:  # not read with the lookup that reached it (one step)
                 raise InputError(
                     f"SPARQL endpoint {self.url}: the shapes need a lookup from the blank "
                     f"node {blank}, which a query cannot name on a remote store",
@@ -255,6 +258,26 @@ class RemoteData:
             if bucket is not None:
                 bucket.append(ox.Quad(s, p, o, g))
         self._quads.update(results)
+        found = [q for quads in results.values() for q in quads]
+        reached: tuple[tuple[str, list[Term]], ...] = (
+            ("remote-blank-subjects", [q.subject for q in found]),
+            ("remote-blank-objects", [q.object for q in found]),
+        )
+        for template, nodes in reached:
+            if any(isinstance(n, ox.BlankNode) and (n, None, None, None) not in self._quads
+                   for n in nodes):
+                self._blank_nodes(template, rows)
+
+    def _blank_nodes(self, template: str, rows: list[Pattern]) -> None:
+        """Cache the triples of the blank nodes the lookup ``rows`` reached (one step)."""
+        about: dict[ox.BlankNode, list[ox.Quad]] = {}
+        _, table = self._table(_filled(template, rows))
+        for node, graph, predicate, value in table:
+            if isinstance(node, ox.BlankNode) and isinstance(graph, (ox.NamedNode, ox.BlankNode)) \
+                    and isinstance(predicate, ox.NamedNode) and value is not None:
+                about.setdefault(node, []).append(ox.Quad(node, predicate, value, graph))
+        for blank, quads in about.items():
+            self._quads[(blank, None, None, None)] = quads
 
     def named_graphs(self) -> Iterator[ox.NamedNode | ox.BlankNode]:
         """The named graphs that describe a programme (the graphs ``--focus`` names)."""
