@@ -156,12 +156,14 @@ def test_the_store_gives_the_local_report(
     remote = comparable(there.stdout)
     if kind == "virtuoso":
         # Virtuoso rewrites an ill-typed literal when it loads it ("high"^^xsd:integer
-        # becomes 0), so what the shapes report about such a value is not in the store.
-        mangled = [r for r in local["results"] if ill_typed(r)]
+        # becomes 0), so the store holds other data about the resources that have one.
+        mangled = {r["focusNode"] for r in local["results"] if ill_typed(r)}
         assert bool(mangled) == (dataset == "synthetic")
         if mangled:
-            local["results"] = [r for r in local["results"] if not ill_typed(r)]
-            del local["summary"], remote["summary"]  # counts differ by those results
+            for report in (local, remote):
+                report["results"] = [r for r in report["results"]
+                                     if r["focusNode"] not in mangled]
+                del report["summary"]  # the counts differ by those results
     assert remote == local
     if dataset != "shipped":
         assert remote["results"]  # a comparison that could not fail proves nothing
