@@ -169,7 +169,7 @@ def test_the_store_gives_the_local_report(
         assert remote["results"]  # a comparison that could not fail proves nothing
 
 
-# ----------------------------------------------------------------------------- stores without the data
+# ----------------------------------------------------------------------------- missing data
 
 
 @pytest.mark.server
@@ -263,3 +263,19 @@ def test_graph_needs_endpoint() -> None:
 
     assert result.exit_code == 2
     assert "--graph needs --endpoint" in result.stderr
+
+
+@pytest.mark.server
+def test_focus_and_shape_select_as_locally(stores: Callable[[str], LiveStore]) -> None:
+    store = stores("oxigraph")
+    data = data_args(DISAGREEING)
+    with pushed(store, REPO, DISAGREEING):
+        for selection in (["--focus", "claimed-replication"],
+                          ["--shape", "RatingAgreesWithEvidence"]):
+            here = cli("--project", str(REPO), *data, "validate", "--format", "json",
+                       *selection)
+            there = cli("--project", str(REPO), "validate", "--format", "json", *selection,
+                        *endpoint_args(store))
+            assert there.exit_code == here.exit_code == 1, there.output
+            assert comparable(there.stdout) == comparable(here.stdout)
+            assert 0 < len(json.loads(there.stdout)["results"]) < 10

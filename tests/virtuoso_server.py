@@ -112,7 +112,8 @@ def virtuoso_server(
     http_port, sql_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
     ini.write_text(
-        INI.format(folder=folder, sql_port=sql_port, http_port=http_port, result_rows=result_rows), encoding="utf-8"
+        INI.format(folder=folder, sql_port=sql_port, http_port=http_port, result_rows=result_rows),
+        encoding="utf-8",
     )
     url = f"http://127.0.0.1:{http_port}"
     command = [binary, "+foreground", "+configfile", str(ini)]
