@@ -31,12 +31,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib.resources import files
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
 
-from guidebook_kg import views
 from guidebook_kg.errors import EndpointError, InputError
+
+if TYPE_CHECKING:
+    from guidebook_kg import views
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph

@@ -887,8 +887,9 @@ class Evaluator:
         # Each distinct value is checked once per constraint; only the subjects of
         # failing values are looked up.
         bad: dict[tuple[ox.NamedNode, Term], set[Term]] = {}
-        rows = list(self.select(_bound("values", plan)))
+        rows: Iterable[Row] = self.select(_bound("values", plan))
         if self.data.batches:
+            rows = list(rows)
             for key, jobs in plan.items():
                 found = {row["value"] for row in rows if row["path"] == key[0]}
                 for _job, c in jobs:
