@@ -155,6 +155,8 @@ PAGES = [
     ("ontology", "/ontology", "#classes"),
     ("finder", "/finder?age_group=gbc%3Aage-infants", "#found-table"),
     ("compare", "/compare", "table.compare"),
+    ("map", "/map", "svg.evidence-map"),
+    ("map-filtered", "/map?setting=gbc%3Asetting-home", "table.map-data"),
     ("views", "/views", "table.views"),
     ("view", "/views/studies?programme=infant-parent-psychotherapy", "table.results"),
     ("downloads", "/downloads", "table.downloads"),
@@ -199,6 +201,64 @@ def test_the_built_site_opens_from_disk_and_its_finder_filters(browser: Any, sit
     rows[0].find_element(By.TAG_NAME, "a").click()
     wait_for(browser, ".badge")
     assert browser.current_url == (site / "id/programme/infant-parent-psychotherapy.html").as_uri()
+
+
+def test_the_built_map_opens_from_disk_and_its_filters_move_the_rows(
+    browser: Any, site: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser.get((site / "map.html").as_uri())
+    wait_for(browser, "svg.evidence-map g.map-row")
+    screenshot(browser, "static-map")
+    svg = browser.find_element(By.CSS_SELECTOR, "svg.evidence-map")
+    height = int(svg.get_attribute("height"))
+    Select(browser.find_element(By.ID, "param-age_group")).select_by_visible_text("Infants")
+    browser.find_element(By.ID, "run").click()
+    shown = browser.find_elements(By.CSS_SELECTOR, "svg.evidence-map g.map-row:not([display])")
+    rows = [r for r in browser.find_elements(By.CSS_SELECTOR, "table.map-data tbody tr")
+            if r.is_displayed()]
+    screenshot(browser, "static-map-infants")
+
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.evidence-map g.map-row")) == 7
+    assert len(shown) == 1
+    assert "Infant-Parent" in shown[0].text
+    # the row left moved to the top, and the picture shrank to it
+    assert shown[0].get_attribute("transform") == f"translate(0,{svg.get_attribute('data-top')})"
+    row_height = int(svg.get_attribute("data-row-height"))
+    assert int(svg.get_attribute("height")) == height - 6 * row_height
+    assert [r.find_element(By.TAG_NAME, "th").text for r in rows] == ["Infant-Parent Psychotherapy"]
+    assert browser.find_element(By.ID, "map-count").text == "1 of 7 programmes match your choices."
+    assert accessibility_problems(browser) == []
+    # a cell leads to the findings behind it
+    shown[0].find_element(By.CSS_SELECTOR, "a.cell").click()
+    wait_for(browser, ".badge")
+    assert browser.current_url == (
+        site / "id/programme/infant-parent-psychotherapy.html"
+    ).as_uri() + "#outcomes-concept-domain-mental-health"
+
+
+def test_a_commissioner_sees_the_evidence_on_one_page_and_opens_a_cell(
+    browser: Any, url: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(url + "/")
+    browser.find_element(By.LINK_TEXT, "Evidence map").click()
+    wait_for(browser, "svg.evidence-map")
+    assert IRI not in visible_text(browser)
+    cells = browser.find_elements(By.CSS_SELECTOR, "svg.evidence-map a.cell")
+    titles = [c.find_element(By.TAG_NAME, "title").get_attribute("textContent") for c in cells]
+    ipp = next(c for c, t in zip(cells, titles, strict=True)
+               if t.startswith("Infant-Parent Psychotherapy"))
+    ipp.click()
+    wait_for(browser, ".badge")
+    heading = browser.find_element(By.ID, "outcomes-concept-domain-mental-health")
+
+    assert browser.current_url == url + IPP + "#outcomes-concept-domain-mental-health"
+    assert heading.text == "Supporting children's mental health and wellbeing"
+    assert browser.find_element(By.CSS_SELECTOR, "svg.index-chart").is_displayed()
 
 
 def test_a_commissioner_finds_a_programme_its_rating_and_the_study_behind_it(

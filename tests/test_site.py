@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from guidebook_kg import views
 from guidebook_kg.cli import main
 from guidebook_kg.project import find_project
 from guidebook_kg.site import links
+from guidebook_kg.site.evidencemap import MAP_VIEW
 from guidebook_kg.site.finder import COLUMNS, SEARCH_VIEW
 from guidebook_kg.site.forms import Choices
 from guidebook_kg.store import load
@@ -99,7 +101,8 @@ def test_every_programme_study_and_outcome_page_is_reached_from_the_landing_page
         pages = {p.relative_to(site).as_posix() for p in (site / folder).glob("*.html")}
         assert pages, folder
         assert pages <= reached, pages - reached
-    for page in ("finder.html", "compare.html", "views.html", "downloads.html", "ontology.html"):
+    for page in ("finder.html", "compare.html", "map.html", "views.html", "downloads.html",
+                 "ontology.html"):
         assert page in reached
 
 
@@ -128,7 +131,14 @@ def test_the_programme_page_says_why_it_has_its_rating(site: Path) -> None:
     html = path.read_text(encoding="utf-8")
     text = text_of(path)
 
-    assert re.search(r'class="badge level-3".*?class="badge-notation"[^>]*>3\+<', html, re.S)
+    # the badge says its level and its + in words on hover
+    assert re.search(
+        r'class="badge level-3".*?class="badge-notation"><abbr title="Evidence rating 3\+: '
+        r'Level 3: evidence of efficacy\. Plus \(\+\): Evidence of efficacy from at least one '
+        r'level-3 study[^"]*">3\+</abbr>',
+        html,
+        re.S,
+    )
     assert "Level 3: evidence of efficacy" in text
     assert (
         "The evidence standards give 3+ for the studies this assessment considered, as stated"
@@ -176,7 +186,8 @@ def test_the_study_page_is_an_evidence_summary(site: Path) -> None:
     html = path.read_text(encoding="utf-8")
     text = text_of(path)
 
-    assert "Evaluates Infant-Parent Psychotherapy (rated 3+), where it is study 2." in text
+    evaluates = r"Evaluates Infant-Parent Psychotherapy \(rated 3\+ ?\), where it is study 2\."
+    assert re.search(evaluates, text)
     assert "Study rating 3 \N{EN DASH} Evidence trustworthy enough for a causal claim" in text
     assert "Design RCT (rigorously conducted)" in text
     assert "Country United States" in text
@@ -294,6 +305,135 @@ def test_the_comparison_table_puts_domains_side_by_side(site: Path) -> None:
 
     assert ipp[1] == "3+"
     assert ipp[column] == "+50 (5 findings) LT"
+
+
+# ------------------------------------------------------------------ the map and the charts
+
+
+def svg_in(html: str, css_class: str) -> ET.Element:
+    """The inline SVG of a page with ``css_class``, parsed as XML."""
+    found = re.search(rf'<svg [^>]*class="{css_class}".*?</svg>', html, re.S)
+    assert found is not None, css_class
+    return ET.fromstring(found.group(0))
+
+
+def test_the_map_page_draws_the_view_and_tables_it(site: Path, store: ox.Store) -> None:
+    html = (site / links.MAP).read_text(encoding="utf-8")
+    catalogue = views.load_views(find_project(REPO))
+    rows = views.run(store, catalogue[MAP_VIEW], {}, catalogue).records()
+    cells = [r for r in rows if r.get("domain") is not None]
+    svg = svg_in(html, "evidence-map")
+
+    drawn = [e for e in svg.iter() if "cell" in (e.get("class") or "").split()]
+    assert len(drawn) == len(cells)
+    # the table beside it: a row per cell, and one per programme without a cell
+    table = [r for r in table_rows(site / links.MAP) if r and r[0] != "Programme"]
+    programmes = {r["programme"].value for r in rows}
+    without = programmes - {r["programme"].value for r in cells}
+    assert len(table) == len(cells) + len(without)
+    ipp = next(r for r in table if r[0] == "Infant-Parent Psychotherapy")
+    assert ipp[1:] == ["3+", "Supporting children's mental health and wellbeing", "5 findings",
+                       "2", "3", "+50, +50, +33, +32 (1 without an index)", "1", "0"]
+    named = next(r for r in table if r[0] == "Parents as First Teachers")
+    assert named[3] == "The domain is named; no outcome is recorded."
+    # each cell leads to its findings, whose anchor the crawler checks
+    assert 'href="id/programme/infant-parent-psychotherapy.html#outcomes-concept-domain-mental-' \
+        'health"' in html
+
+
+def test_the_static_map_carries_the_answers_of_the_map_view(site: Path, store: ox.Store) -> None:
+    html = (site / links.MAP).read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="map-data-json">(.*?)</script>', html, re.S).group(1))
+    catalogue = views.load_views(find_project(REPO))
+    view = catalogue[MAP_VIEW]
+    everything = views.run(store, view, {}, catalogue)
+    position = {
+        iri: i for i, iri in enumerate(dict.fromkeys(everything.values("programme")))
+    }
+    rows = {
+        int(g.get("data-programme") or -1): g
+        for g in svg_in(html, "evidence-map").iter()
+        if "map-row" in (g.get("class") or "")
+    }
+
+    assert data["count"] == len(position) == len(rows)
+    choices = Choices(views.LocalEngine(store), catalogue)
+    for parameter in view.parameters:
+        options = choices.options(parameter)
+        assert options, parameter.name
+        for option in options:
+            expected = views.run(store, view, {parameter.name: option["value"]}, catalogue)
+            chosen = data["matches"][parameter.name][option["value"]]
+            assert chosen == sorted({position[iri] for iri in expected.values("programme")})
+
+
+def test_a_programme_page_charts_its_improvement_indices(site: Path) -> None:
+    html = (site / "id/programme/infant-parent-psychotherapy.html").read_text(encoding="utf-8")
+    svg = svg_in(html, "index-chart")
+    svg_ns = "{http://www.w3.org/2000/svg}"
+
+    findings = [g for g in svg.iter(f"{svg_ns}g") if "finding" in (g.get("class") or "").split()]
+    assert len(findings) == 5
+    bars = [g for g in findings if g.find(f"{svg_ns}rect") is not None]
+    assert len(bars) == 4  # one finding has no index: no bar ...
+    said = [" ".join(t.itertext()) for g in findings for t in g.iter(f"{svg_ns}text")]
+    assert "no index recorded" in said  # ... but the words
+    assert "+33 · long-term" in said
+    long_term = [g for g in findings if "long-term" in (g.get("class") or "")]
+    assert len(long_term) == 1
+    assert long_term[0].find(f"{svg_ns}rect").get("fill") == "url(#chart-findings-long)"  # type: ignore[union-attr]
+    # a text alternative, and the data as a table beside the picture
+    assert svg.get("role") == "img"
+    assert svg.get("aria-labelledby") == "chart-findings-title chart-findings-desc"
+    assert "5 findings: 4 with an improvement index, from +32 to +50; 1 without one; " \
+        "1 long-term" in (svg.findtext(f"{svg_ns}desc") or "")
+    assert '<table class="chart-data">' in html
+    assert '<a href="#finding-3">Improved attachment security (% secure)</a></th>' in html
+    # where the map's cells lead
+    assert 'id="outcomes-concept-domain-mental-health"' in html
+
+
+def test_no_effect_findings_are_hollow_and_named(site: Path) -> None:
+    html = (site / "id/programme/no-effect-mentoring.html").read_text(encoding="utf-8")
+    svg = svg_in(html, "index-chart")
+    svg_ns = "{http://www.w3.org/2000/svg}"
+
+    [finding] = [g for g in svg.iter(f"{svg_ns}g") if "no-effect" in (g.get("class") or "")]
+    bar = finding.find(f"{svg_ns}rect")
+    assert bar is not None
+    assert bar.get("fill") == "#ffffff"
+    assert bar.get("stroke-dasharray")
+    assert "0 · long-term · no effect" in [t.text for t in finding.iter(f"{svg_ns}text")]
+
+
+def test_findings_without_any_index_get_no_chart_and_say_so(site: Path) -> None:
+    html = (site / "id/programme/family-nurse-partnership.html").read_text(encoding="utf-8")
+
+    assert "<svg" not in html
+    assert "No improvement index is recorded for these findings" in html
+
+
+def test_the_charts_are_on_study_pages_too(site: Path) -> None:
+    html = (site / "id/study/cicchetti-2006.html").read_text(encoding="utf-8")
+    svg = svg_in(html, "index-chart")
+
+    assert "4 findings: 4 with an improvement index" in (
+        svg.findtext("{http://www.w3.org/2000/svg}desc") or ""
+    )
+
+
+def test_rating_badges_say_level_plus_and_star_in_words(site: Path) -> None:
+    html = (site / links.INDEX).read_text(encoding="utf-8")
+
+    assert (
+        '<abbr class="chip level-4" title="Evidence rating 4+*: Level 4: evidence of '
+        "effectiveness. Plus (+): Level-4 evidence, at least one other level-4 study, and at "
+        "least one level-4 study independent of the programme provider. Star (*): mixed "
+        'findings: studies with positive impact sit beside studies that on balance show no '
+        'effect or a negative effect.">4+*</abbr>'
+    ) in html
+    assert '<abbr class="chip level-2" title="Evidence rating 2: Level 2: preliminary ' \
+        'evidence.">2</abbr>' in html
 
 
 # ------------------------------------------------------------------ bundled files

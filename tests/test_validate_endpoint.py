@@ -50,7 +50,7 @@ def data_args(data: Sequence[Path]) -> list[str]:
 
 
 def endpoint_args(store: LiveStore) -> list[str]:
-    args = ["--endpoint", store.query]
+    args = ["--endpoint", store.query, "--quiet"]  # standard error: the error line alone
     if store.user is not None:
         args += ["--user", store.user, "--auth", store.auth]
     return args
@@ -236,7 +236,8 @@ def test_an_answer_the_store_cut_short_fails_loudly(tmp_path: Path) -> None:
 
 def test_an_unreachable_endpoint_exits_4() -> None:
     url = f"http://127.0.0.1:{free_port()}/query"
-    result = cli("--project", str(REPO), "validate", "--endpoint", url, "--timeout", "5")
+    result = cli("--project", str(REPO), "validate", "--endpoint", url, "--timeout", "5",
+                 "--quiet")
 
     assert result.exit_code == 4
     assert result.stderr.startswith(f"Error: SPARQL endpoint {url}: unreachable:")

@@ -69,6 +69,9 @@ CASES: list[tuple[str, dict[str, str]]] = [
     ("outcome-comparison", {}),
     ("outcome-comparison", {"domain": "gbc:domain-mental-health"}),
     ("programme-page", {"programme": "independent-family"}),
+    ("evidence-map", {}),
+    ("evidence-map", {"age_group": "Infants"}),
+    ("evidence-map", {"setting": "home", "targeting": "gbc:targeting-selected"}),
 ]
 
 

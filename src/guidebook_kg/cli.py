@@ -18,15 +18,18 @@ import pyoxigraph
 from guidebook_kg import export as exporting
 from guidebook_kg import store as store_module
 from guidebook_kg.errors import GuidebookError, UsageError
+from guidebook_kg.progress import Progress, counting, for_terminal
 from guidebook_kg.project import Project, find_project
 
 
 class AppContext:
-    """What every command shares: the project, extra data files and a lazily loaded store."""
+    """What every command shares: the project, extra data files and a lazily loaded store
+    (whose loading a long command shows on its ``progress``)."""
 
     def __init__(self, project_dir: Path | None = None, extra: Sequence[Path] = ()) -> None:
         self.project_dir = project_dir
         self.extra = tuple(extra)
+        self.progress: Progress | None = None
 
     @cached_property
     def project(self) -> Project:
@@ -35,7 +38,18 @@ class AppContext:
     @cached_property
     def store(self) -> pyoxigraph.Store:
         # Loaded on first use, so commands that never touch the graph start instantly.
-        return store_module.load(self.project, self.extra)
+        if self.progress is None:
+            return store_module.load(self.project, self.extra)
+        project = self.project
+        files = len(project.ontology_files()) + len(project.data_files()) + len(self.extra)
+        with counting(self.progress, "Loading files", files) as advance:
+            return store_module.load(project, self.extra, on_file=lambda _: advance(1))
+
+    def reporting(self, quiet: bool = False) -> Progress:
+        """The progress a long command shows on standard error (see
+        :func:`guidebook_kg.progress.for_terminal`), loading included."""
+        self.progress = for_terminal(quiet)
+        return self.progress
 
     @property
     def store_loaded(self) -> bool:
@@ -113,6 +127,15 @@ def export_command(app: AppContext, fmt: str, output: Path | None) -> None:
     exporting.export(app.store, fmt, output)
 
 
+quiet_option = click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Show no progress. Without it, standard error shows a progress bar on a "
+    "terminal and plain step lines elsewhere (a log, a pipe).",
+)
+
+
 class _EngineName(click.ParamType[str]):
     """A registered validation engine; the registry is imported only when the option is
     used or shown, so other commands do not load the validation module."""
@@ -175,6 +198,7 @@ class _EngineName(click.ParamType[str]):
               "from the GUIDEBOOK_ENDPOINT_PASSWORD environment variable.")
 @click.option("--auth", type=click.Choice(["basic", "digest"]), default="basic",
               show_default=True, help="HTTP authentication scheme used with --user.")
+@quiet_option
 @pass_app
 def validate_command(
     app: AppContext,
@@ -190,6 +214,7 @@ def validate_command(
     timeout: float,
     user: str | None,
     auth: str,
+    quiet: bool,
 ) -> None:
     """Check the graph against the shapes: structure and evidence standards.
 
@@ -206,30 +231,37 @@ def validate_command(
         guidebook validate data/programmes/new-programme.ttl --fail-on warning
         guidebook validate --focus infant-parent-psychotherapy --format json
         guidebook validate --shape RatingAgreesWithEvidence
-        guidebook validate --limit 20
+        guidebook validate --limit 20 --quiet
         guidebook validate --endpoint http://127.0.0.1:7878/query
         guidebook validate --endpoint http://127.0.0.1:8890/sparql --user dba --auth digest
     """
     from guidebook_kg import validate as validating
 
+    progress = app.reporting(quiet)
     if endpoint:
         report = _validate_endpoint(app, endpoint, paths, engine, graphs, timeout, user, auth,
-                                    focus, shape)
+                                    focus, shape, progress)
         click.echo(validating.render(report, fmt, limit=limit or None), nl=False)
         validating.verdict(report, fail_on)
         return
     if graphs or user:
         raise UsageError(f"{'--graph' if graphs else '--user'} needs --endpoint",
                          hint="locally, every graph is read")
-    data = validating.load_paths(app.project, [*paths, *app.extra]) if paths else app.store
-    report = validating.validate(data, app.project, engine=engine, focus=focus, shape=shape)
+    data = (
+        validating.load_paths(app.project, [*paths, *app.extra], progress)
+        if paths
+        else app.store
+    )
+    report = validating.validate(
+        data, app.project, engine=engine, focus=focus, shape=shape, progress=progress
+    )
     click.echo(validating.render(report, fmt, limit=limit or None), nl=False)
     validating.verdict(report, fail_on)
 
 
 def _validate_endpoint(app: AppContext, endpoint: str, paths: Sequence[Path], engine: str,
                        graphs: Sequence[str], timeout: float, user: str | None, auth: str,
-                       focus: str | None, shape: str | None) -> Any:
+                       focus: str | None, shape: str | None, progress: Progress) -> Any:
     import os
 
     from guidebook_kg.remotevalidate import validate_endpoint
@@ -242,7 +274,7 @@ def _validate_endpoint(app: AppContext, endpoint: str, paths: Sequence[Path], en
                          hint="leave out --engine")
     return validate_endpoint(endpoint, app.project, graphs=graphs, timeout=timeout, user=user,
                              password=os.environ.get("GUIDEBOOK_ENDPOINT_PASSWORD"), auth=auth,
-                             focus=focus, shape=shape)
+                             focus=focus, shape=shape, progress=progress)
 
 
 @main.command("build")
@@ -268,8 +300,11 @@ def _validate_endpoint(app: AppContext, endpoint: str, paths: Sequence[Path], en
     help="IRI at which the site root is published (download and endpoint URLs in "
     "void.ttl). Default: https://w3id.org/guidebook-kg/",
 )
+@quiet_option
 @pass_app
-def build_command(app: AppContext, out: Path, release_date: str | None, base: str | None) -> None:
+def build_command(
+    app: AppContext, out: Path, release_date: str | None, base: str | None, quiet: bool
+) -> None:
     """Validate, check every rating, and publish the whole site into a folder.
 
     Writes dumps (Turtle, N-Triples and .nt.gz, JSON-LD, RDF/XML, TriG, N-Quads), the
@@ -288,7 +323,9 @@ def build_command(app: AppContext, out: Path, release_date: str | None, base: st
     from guidebook_kg import publish
 
     kwargs = {} if base is None else {"base": base}
-    progress = _progress
+    # Checked before the graph is loaded: a bad option is known at once.
+    publish.check_options(**kwargs, release_date=release_date)
+    progress = app.reporting(quiet)
     try:
         result = publish.build(
             app.project, app.store, out, release_date=release_date, progress=progress, **kwargs
@@ -301,10 +338,6 @@ def build_command(app: AppContext, out: Path, release_date: str | None, base: st
         f"({result.triples} triples, {len(result.programmes)} programmes)",
         err=True,
     )
-
-
-def _progress(message: str) -> None:
-    click.echo(message, err=True)
 
 
 @main.command("serve")
@@ -404,6 +437,7 @@ def serve_command(
     )
     if base is not None:
         settings.base = base
+    progress = app.reporting()
     try:
         server.run(
             app.project,
@@ -413,7 +447,7 @@ def serve_command(
             settings=settings,
             site=site,
             release_date=release_date,
-            progress=_progress,
+            progress=progress,
             listener=listener,
         )
     finally:
@@ -592,6 +626,74 @@ def page_command(app: AppContext, programme: str, fmt: str, output: Path | None)
     write_output(output, lambda handle: handle.write(text.encode("utf-8")))
 
 
+@main.command("map")
+@click.option("--format", "fmt", type=click.Choice(["svg", "html"]), default="svg",
+              show_default=True, help="svg: the picture alone; html: a page read on its own, "
+              "with the picture, its key and the table of its cells (links are the IRIs).")
+@click.option("--age-group", metavar="CONCEPT",
+              help="Only programmes whose evidence relates to this age group, e.g. Infants.")
+@click.option("--setting", metavar="CONCEPT",
+              help="Only programmes delivered, or possibly delivered, in this setting, e.g. Home.")
+@click.option("--targeting", metavar="CONCEPT",
+              help="Only programmes targeted this way, e.g. Universal.")
+@click.option("--endpoint", metavar="URL",
+              help="Draw the map from this remote SPARQL 1.1 endpoint instead of the local "
+              "files (its default graph must be the union of its graphs, or see --graph).")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="With --endpoint: read these named graphs as the default graph. Repeatable.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds each query may run (locally, or waiting for the endpoint).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="File to write (replaced atomically). Default: standard output.")
+@pass_app
+def map_command(app: AppContext, fmt: str, age_group: str | None, setting: str | None,
+                targeting: str | None, endpoint: str | None, graphs: tuple[str, ...],
+                timeout: float, output: Path | None) -> None:
+    """Draw the evidence gap map: programmes by child-outcome domain.
+
+    Each cell is a programme's child-outcome findings in one domain (a row of the
+    evidence-map view): a circle sized by how many there are, filled by the strongest
+    rating of the studies behind them, with their improvement indices in words; what a
+    record lacks is said, not drawn. The filters are the view's parameters; concept
+    values as `guidebook query concepts` lists them (label, notation or IRI).
+
+    \b
+    Examples:
+        guidebook map -o map.svg
+        guidebook map --format html --age-group Infants -o infants.html
+        guidebook map --endpoint http://127.0.0.1:7878/query --setting Home
+    """
+    from guidebook_kg import views
+    from guidebook_kg.errors import UsageError
+    from guidebook_kg.prefixes import BASE
+    from guidebook_kg.site import evidencemap
+    from guidebook_kg.site.links import IriLinks
+
+    params = {
+        name: value
+        for name, value in (("age_group", age_group), ("setting", setting),
+                            ("targeting", targeting))
+        if value
+    }
+    catalogue = views.load_views(app.project)
+    engine: views.Engine
+    if graphs and not endpoint:
+        raise UsageError("--graph needs --endpoint", hint="locally, every graph is read")
+    if endpoint:
+        from guidebook_kg import remote
+
+        engine = remote.Endpoint(endpoint, timeout=timeout, default_graphs=graphs)
+    else:
+        engine = views.LocalEngine(app.store, timeout=timeout)
+    text = evidencemap.standalone(engine, catalogue, params, fmt, IriLinks(BASE))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from guidebook_kg.fsutil import write_output
+
+    write_output(output, lambda handle: handle.write(text.encode("utf-8")))
+
+
 @main.command("push")
 @click.option(
     "--endpoint",
@@ -643,6 +745,7 @@ def page_command(app: AppContext, programme: str, fmt: str, output: Path | None)
     show_default=True,
     help="HTTP authentication scheme used with --user (Virtuoso wants digest).",
 )
+@quiet_option
 @pass_app
 def push_command(
     app: AppContext,
@@ -654,6 +757,7 @@ def push_command(
     timeout: float,
     user: str | None,
     auth: str,
+    quiet: bool,
 ) -> None:
     """Load the graph into a SPARQL 1.1 store and check it by counting triples there.
 
@@ -673,6 +777,7 @@ def push_command(
     from guidebook_kg import push as pushing
 
     endpoints = pushing.Endpoints.from_query_url(endpoint, update_url, gsp_url)
+    progress = app.reporting(quiet)
     report = pushing.push(
         app.project,
         app.store,
@@ -683,7 +788,7 @@ def push_command(
         user=user,
         password=os.environ.get("GUIDEBOOK_ENDPOINT_PASSWORD"),
         auth=auth,
-        progress=_progress,
+        progress=progress,
     )
     click.echo(
         f"Pushed {report.triples} triples in {len(report.graphs)} graph(s) to {endpoint}; "
@@ -700,8 +805,11 @@ def push_command(
 @click.option("--inject-errors", is_flag=True,
               help="Break one programme per kind of error the shapes catch; the list "
               "(focus node and path of each) is written to synthetic.json.")
+@quiet_option
 @pass_app
-def synth_command(app: AppContext, count: int, out: Path, seed: int, inject_errors: bool) -> None:
+def synth_command(
+    app: AppContext, count: int, out: Path, seed: int, inject_errors: bool, quiet: bool
+) -> None:
     """Write a project with COUNT synthetic programmes, to benchmark or test at scale.
 
     The programmes are shaped like the real data (2-6 studies with references, 3-8
@@ -717,6 +825,6 @@ def synth_command(app: AppContext, count: int, out: Path, seed: int, inject_erro
     from guidebook_kg import synthetic
 
     made = synthetic.generate(count, out, seed=seed, inject_errors=inject_errors,
-                              source=app.project)
+                              source=app.project, progress=app.reporting(quiet))
     errors = f", {len(made.errors)} injected errors" if inject_errors else ""
     click.echo(f"Wrote {count} programmes ({made.triples} triples{errors}) to {out}/", err=True)

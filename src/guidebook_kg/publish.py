@@ -16,6 +16,7 @@ Layout of the output folder (paths are also the site's URL paths under ``base``)
 
     index.html, programmes/by-*.html   programmes with their ratings, sortable, paged
     finder.html, compare.html       the programme finder, the comparison by outcome domain
+    map.html                        the evidence gap map (programmes by outcome domain)
     views.html, downloads.html      the saved views, the downloads
     guidebook.{ttl,nt,nt.gz,jsonld,rdf}   the whole graph (union of all named graphs)
     guidebook.{trig,nq}             the dataset: one named graph per programme + ontology
@@ -56,13 +57,12 @@ from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
 from guidebook_kg.linkeddata import SYNTAXES, canonical_quads, describe, serialize
 from guidebook_kg.namespaces import ONTOLOGY, RDF
 from guidebook_kg.prefixes import BASE, ONTOLOGY_GRAPH
+from guidebook_kg.progress import Progress, counting
 from guidebook_kg.project import Project
 from guidebook_kg.site import dataset, html, links, results
 from guidebook_kg.site.dataset import DUMP_STEM, DUMPS
 from guidebook_kg.site.index import runnable
 from guidebook_kg.site.pages import SitePages
-
-Progress = Callable[[str], None]
 
 # Results a refused build lists (its counts cover them all; `guidebook validate` lists all).
 REPORT_LIMIT = 100
@@ -110,8 +110,7 @@ def check(
     :class:`BuildRefused` with the report."""
     from guidebook_kg import validate
 
-    progress("Validating against the shapes")
-    report = validate.validate(store, project)
+    report = validate.validate(store, project, progress=progress)
     if not report.conforms:
         raise BuildRefused(
             f"the data does not conform to the shapes ({validate.summary(report)}); "
@@ -131,10 +130,7 @@ def build(
     progress: Progress = _no_progress,
 ) -> BuildResult:
     """Validate, check the ratings, and write the whole site into ``out`` atomically."""
-    if not base.endswith("/"):
-        raise UsageError(f"--base {base}: the base IRI must end with '/'")
-    if release_date is not None:
-        check_release_date(release_date)
+    check_options(base, release_date)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {where(out)}: exists and is not a folder")
@@ -184,6 +180,14 @@ def _check_ontology(project: Project, store: ox.Store) -> None:
             f"<{ONTOLOGY}>, so the site would go out without it",
             hint="restore ontology/guidebook.ttl",
         )
+
+
+def check_options(base: str = BASE, release_date: str | None = None) -> None:
+    """Refuse a ``--base`` or ``--release-date`` a build cannot use, before any work."""
+    if not base.endswith("/"):
+        raise UsageError(f"--base {base}: the base IRI must end with '/'")
+    if release_date is not None:
+        check_release_date(release_date)
 
 
 def check_release_date(text: str) -> None:
@@ -269,17 +273,18 @@ def _write_site(
     context = jsonld.project_context(project)
     writer.write(CONTEXT_FILE, _context_bytes(context))
 
-    progress("Writing the dumps")
-    quads = canonical_quads(store)
-    union = _union(quads)
-    for name, compression in DUMPS:
-        syntax = SYNTAXES[name]
-        statements = quads if syntax.dataset else union
-        data = serialize(statements, syntax, context)
-        path = f"{DUMP_STEM}.{syntax.extension}"
-        if compression == "gzip":
-            data, path = _gzip(data), path + ".gz"
-        writer.write(path, data)
+    with counting(progress, "Writing the dumps", len(DUMPS)) as advance:
+        quads = canonical_quads(store)
+        union = _union(quads)
+        for name, compression in DUMPS:
+            syntax = SYNTAXES[name]
+            statements = quads if syntax.dataset else union
+            data = serialize(statements, syntax, context)
+            path = f"{DUMP_STEM}.{syntax.extension}"
+            if compression == "gzip":
+                data, path = _gzip(data), path + ".gz"
+            writer.write(path, data)
+            advance(1)
 
     progress("Writing the ontology, its documentation and the shapes")
     sources = _copy_sources(writer, project)
@@ -287,27 +292,29 @@ def _write_site(
         writer.write(f"{links.STATIC}/{name}", static_file(name))
     pages = SitePages(store, catalogue, base, ontology_files=sources["ontology"])
     sitemap = pages.sitemap
-    progress(f"Writing {len(sitemap.pages)} pages: programmes, studies, outcomes, concepts ...")
-    for iri in pages.in_build_order():
-        path = sitemap.path(iri)
-        stem = path.rsplit(".", 1)[0]
-        description = describe(store, iri)
-        for syntax in links.STATIC_SYNTAXES:
-            writer.write(
-                f"{stem}.{syntax.extension}",
-                serialize(description.all_triples, syntax, context),
-            )
-        number, last = 1, 1
-        while number <= last:
-            here = links.page_file(path, number)
-            rendered = pages.resource(
-                iri, links.StaticLinks(sitemap, here), number, description
-            )
-            if rendered is None:
-                break
-            writer.write(here, rendered.body)
-            last = rendered.pages
-            number += 1
+    # Programmes, studies, outcomes, concepts, people ...: a page (and its RDF) each.
+    with counting(progress, "Writing resource pages", len(sitemap.pages)) as advance:
+        for iri in pages.in_build_order():
+            path = sitemap.path(iri)
+            stem = path.rsplit(".", 1)[0]
+            description = describe(store, iri)
+            for syntax in links.STATIC_SYNTAXES:
+                writer.write(
+                    f"{stem}.{syntax.extension}",
+                    serialize(description.all_triples, syntax, context),
+                )
+            number, last = 1, 1
+            while number <= last:
+                here = links.page_file(path, number)
+                rendered = pages.resource(
+                    iri, links.StaticLinks(sitemap, here), number, description
+                )
+                if rendered is None:
+                    break
+                writer.write(here, rendered.body)
+                last = rendered.pages
+                number += 1
+            advance(1)
 
     _write_views(writer, store, catalogue, progress)
 
@@ -350,6 +357,11 @@ def _write_site(
         writer,
         partial(links.page_file, links.COMPARE),
         lambda here, n: pages.compare(links.StaticLinks(sitemap, here), n),
+    )
+    _write_pages(
+        writer,
+        partial(links.page_file, links.MAP),
+        lambda here, n: pages.map(links.StaticLinks(sitemap, here), {}, n),
     )
     own: list[tuple[str, Callable[[links.Links], html.Rendered | None]]] = [
         (links.DOWNLOADS, lambda at: pages.downloads(at, distributions)),
@@ -437,8 +449,9 @@ def _write_views(
     from guidebook_kg import views
 
     chosen = [v for v in catalogue.values() if runnable(v)]
-    progress(f"Running {len(chosen)} saved views")
-    for view in chosen:
-        table = views.run(store, view, {}, dict(catalogue))
-        for fmt in ("csv", "json"):
-            writer.write(f"{VIEWS_FOLDER}/{view.name}.{fmt}", results.table_bytes(table, fmt))
+    with counting(progress, "Running the saved views", len(chosen)) as advance:
+        for view in chosen:
+            table = views.run(store, view, {}, dict(catalogue))
+            for fmt in ("csv", "json"):
+                writer.write(f"{VIEWS_FOLDER}/{view.name}.{fmt}", results.table_bytes(table, fmt))
+            advance(1)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -35,6 +35,7 @@ import pyoxigraph as ox
 from guidebook_kg.errors import EndpointError, InputError, UsageError, where
 from guidebook_kg.linkeddata import SYNTAXES, canonical_triples, serialize
 from guidebook_kg.prefixes import BASE
+from guidebook_kg.progress import Progress, counting
 from guidebook_kg.project import Project
 from guidebook_kg.store import named_graphs
 
@@ -45,7 +46,6 @@ _TARGET_PLACEHOLDER = "<urn:guidebook-kg:target-graph>"
 STAGING_BASE = BASE + "graph/staging/"
 STAGING_QUERY = "checks/staging-graphs.rq"
 
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -142,30 +142,31 @@ def push(
 
     report = PushReport(endpoints.query)
     run = secrets.token_hex(6)
-    for number, target in enumerate(targets, start=1):
-        staging = f"{STAGING_BASE}{run}/{number}"
-        progress(
-            f"[{number}/{len(targets)}] Uploading <{target.graph}> ({len(target.triples)} triples)"
-        )
-        try:
-            data = serialize(target.triples, SYNTAXES["ntriples"])
-            writer.put(staging, data, SYNTAXES["ntriples"].media_type)
-            staged = count(staging)
-            if staged != len(target.triples):
-                raise EndpointError(
-                    f"the store holds {staged} triples of the {len(target.triples)} uploaded "
-                    f"to the staging graph <{staging}>"
+    with counting(progress, "Pushing the graphs", len(targets)) as advance:
+        for number, target in enumerate(targets, start=1):
+            staging = f"{STAGING_BASE}{run}/{number}"
+            size = len(target.triples)
+            progress(f"[{number}/{len(targets)}] Uploading <{target.graph}> ({size} triples)")
+            try:
+                data = serialize(target.triples, SYNTAXES["ntriples"])
+                writer.put(staging, data, SYNTAXES["ntriples"].media_type)
+                staged = count(staging)
+                if staged != len(target.triples):
+                    raise EndpointError(
+                        f"the store holds {staged} triples of the {len(target.triples)} uploaded "
+                        f"to the staging graph <{staging}>"
+                    )
+                writer.update(
+                    replace_text.replace(_STAGING_PLACEHOLDER, str(ox.NamedNode(staging))).replace(
+                        _TARGET_PLACEHOLDER, str(ox.NamedNode(target.graph))
+                    )
                 )
-            writer.update(
-                replace_text.replace(_STAGING_PLACEHOLDER, str(ox.NamedNode(staging))).replace(
-                    _TARGET_PLACEHOLDER, str(ox.NamedNode(target.graph))
-                )
-            )
-        except EndpointError as err:
-            _clean_up(writer, staging)
-            raise _part_way(err, endpoints, targets, report, target, reader) from None
-        report.graphs[target.graph] = len(target.triples)
-        progress(f"[{number}/{len(targets)}] Replaced <{target.graph}>")
+            except EndpointError as err:
+                _clean_up(writer, staging)
+                raise _part_way(err, endpoints, targets, report, target, reader) from None
+            report.graphs[target.graph] = len(target.triples)
+            progress(f"[{number}/{len(targets)}] Replaced <{target.graph}>")
+            advance(1)
 
     progress("Verifying: counting the triples of every graph on the remote side")
     try:

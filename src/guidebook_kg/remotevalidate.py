@@ -21,6 +21,7 @@ from guidebook_kg import remote
 from guidebook_kg.datasource import RemoteData
 from guidebook_kg.errors import EndpointError
 from guidebook_kg.prefixes import DERIVED_GRAPH
+from guidebook_kg.progress import Progress
 from guidebook_kg.project import Project
 from guidebook_kg.validate import ProjectReport, check, load_shapes
 
@@ -40,6 +41,7 @@ def validate_endpoint(
     auth: str = "basic",
     focus: str | None = None,
     shape: str | None = None,
+    progress: Progress | None = None,
 ) -> ProjectReport:
     """Validate the graph held by the SPARQL endpoint at ``url`` against the project's
     shapes; the same report as validating that graph locally.
@@ -51,8 +53,12 @@ def validate_endpoint(
     endpoint = remote.Endpoint(url, timeout=timeout, default_graphs=graphs, named_graphs=True,
                                user=user, password=password, auth=auth)
     shapes = load_shapes(project.shape_files())  # bad shapes are reported before any query
+    if progress is not None:
+        progress(f"Checking that {url} holds the project's ontology and derived facts")
     check_store(endpoint)
     data = RemoteData(endpoint)
+    if progress is not None:
+        progress(f"Validating the graph at {url} against the shapes (fast engine)")
     return check(data, shapes, focus=focus, shape=shape)
 
 

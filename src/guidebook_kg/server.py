@@ -10,7 +10,8 @@ What it answers:
   RDF/XML by ``Accept`` (or by extension, ``/id/study/x.ttl``), with ``Vary: Accept`` and
   ``Link: rel=alternate``; 406 for a type we cannot give, 404 for an unknown resource;
 - ``/``: the programmes with their ratings (sortable, paged); ``/finder``, ``/compare``,
-  ``/downloads``, ``/views`` and ``/views/NAME``; ``/.well-known/void``; the build's files
+  ``/map`` (the evidence gap map, filtered by its query parameters), ``/downloads``,
+  ``/views`` and ``/views/NAME``; ``/.well-known/void``; the build's files
   (dumps, context, ontology and shape files); ``/static/...`` (stylesheet, scripts, the
   query editor);
 - CORS on everything (exposing ETag and Link), ETag and Last-Modified with 304 answers
@@ -63,6 +64,7 @@ from guidebook_kg.linkeddata import (
 )
 from guidebook_kg.namespaces import DCTERMS, ONTOLOGY
 from guidebook_kg.prefixes import BASE
+from guidebook_kg.progress import Progress
 from guidebook_kg.project import Project
 from guidebook_kg.querytext import Federation
 from guidebook_kg.site import dataset, links, query, results
@@ -351,6 +353,33 @@ class GuidebookApp:
             ("compare", str(number), *chosen),
             lambda: self.pages.compare(self.links, number, chosen),
         )
+
+    async def evidence_map(self, request: Request) -> Response:
+        number = _page_number(request)
+        if number is None:
+            return _bad_page()
+        params = {
+            k: v for k, v in request.query_params.items() if k != "page" and v.strip() != ""
+        }
+        key = ("map", str(number), *sorted(f"{k}={v}" for k, v in params.items()))
+        cached = self._cache.get(key)
+        if cached is None:
+            import anyio.to_thread
+
+            rendered = await anyio.to_thread.run_sync(
+                lambda: self.pages.map(self.links, params, number)
+            )
+            if rendered is None:
+                return _text(404, "Not found: no such page of the map.\n")
+            headers = {}
+            if rendered.rel:
+                headers["Link"] = ", ".join(
+                    f'<{href}>; rel="{rel}"' for rel, href in sorted(rendered.rel.items())
+                )
+            cached = _Cached(rendered.status, rendered.body, HTML, headers)
+            if rendered.status == 200:
+                self._remember(key, lambda: cached)
+        return self.respond(request, cached, cache=CACHE_QUERIES)
 
     async def static_file(self, request: Request) -> Response:
         """The site's static files: the build's (stylesheet, scripts), else the package's
@@ -730,6 +759,7 @@ class GuidebookApp:
             Route("/views/{name}", self.view, methods=["GET"]),
             Route("/finder", self.finder, methods=["GET"]),
             Route("/compare", self.compare, methods=["GET"]),
+            Route("/map", self.evidence_map, methods=["GET"]),
             Route("/downloads", self.downloads, methods=["GET"]),
             Route("/static/{path:path}", self.static_file, methods=["GET"]),
             Route("/{path:path}", self.resource, methods=["GET"]),
@@ -925,7 +955,7 @@ def run(
     settings: Settings,
     site: Path | None = None,
     release_date: str | None = None,
-    progress: publish.Progress,
+    progress: Progress,
     listener: socket.socket | None = None,
 ) -> None:
     """Build the site (unless ``site`` is given) and serve it until interrupted.

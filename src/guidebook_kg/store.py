@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
@@ -59,12 +59,15 @@ def rdf_format(path: Path) -> ox.RdfFormat:
         ) from None
 
 
-def load(project: Project, extra: Sequence[Path] = ()) -> ox.Store:
+def load(
+    project: Project, extra: Sequence[Path] = (), on_file: Callable[[Path], None] | None = None
+) -> ox.Store:
     """Load the ontology and every data file (plus ``extra`` files) into a new in-memory store.
 
     Ontology files go to the ontology graph; each data file to the graph of its programme
     slug. Quads that a TriG/N-Quads file puts in its own named graphs stay there. Then the
-    evidence standards are applied (:func:`guidebook_kg.derive.derive`).
+    evidence standards are applied (:func:`guidebook_kg.derive.derive`). ``on_file`` is
+    told of each file once it is loaded (to show progress).
     """
     data = [*project.data_files(), *extra]
     _check_unique_slugs(data)
@@ -73,10 +76,14 @@ def load(project: Project, extra: Sequence[Path] = ()) -> ox.Store:
     for path in project.ontology_files():
         load_file(store, path, ONTOLOGY_GRAPH_NODE)
         files.setdefault(ONTOLOGY_GRAPH, path.parent)
+        if on_file is not None:
+            on_file(path)
     for path in data:
         graph = programme_graph(path.stem)
         load_file(store, path, graph)
         files[graph.value] = path
+        if on_file is not None:
+            on_file(path)
     if len(files) > 1:
         _check_stated_once(store, files)
     derive(store, project.derivation_files())

@@ -36,6 +36,7 @@ import pyoxigraph as ox
 from guidebook_kg.errors import InputError, UsageError, where
 from guidebook_kg.namespaces import GB, GBC
 from guidebook_kg.prefixes import PREFIXES
+from guidebook_kg.progress import Progress, counting
 from guidebook_kg.project import Project
 
 ID = PREFIXES["id"]
@@ -1448,8 +1449,13 @@ def minimum_sample_size(project: Project) -> int:
     return int(values[0].value)
 
 
+def _quiet(message: str) -> None:
+    return None
+
+
 def generate(n: int, out: Path, *, seed: int = 0, inject_errors: bool = False,
-             dense: bool = False, source: Project) -> SyntheticSet:
+             dense: bool = False, source: Project,
+             progress: Progress = _quiet) -> SyntheticSet:
     """Write a project folder ``out`` with ``n`` synthetic programmes.
 
     ``out`` gets copies of the ontology, shapes and queries of ``source`` and one data
@@ -1476,15 +1482,17 @@ def generate(n: int, out: Path, *, seed: int = 0, inject_errors: bool = False,
         target.data_dir.mkdir(parents=True)
         result = SyntheticSet(out, n, seed, 0)
         people: dict[str, tuple[str, str]] = {}
-        for built, errors in programmes(n, seed, inject_errors=inject_errors, dense=dense,
-                                        minimum_sample=minimum, standards=source):
-            (target.data_dir / f"{built.spec.slug}.ttl").write_text(
-                built.doc.turtle(), encoding="utf-8")
-            result.triples += built.doc.triple_count()
-            people.update(built.people)
-            result.ratings[built.spec.slug] = (
-                built.spec.rating.notation + ("*" if built.spec.mixed else ""))
-            result.errors.extend(errors)
+        with counting(progress, "Writing programmes", n) as advance:
+            for built, errors in programmes(n, seed, inject_errors=inject_errors, dense=dense,
+                                            minimum_sample=minimum, standards=source):
+                (target.data_dir / f"{built.spec.slug}.ttl").write_text(
+                    built.doc.turtle(), encoding="utf-8")
+                result.triples += built.doc.triple_count()
+                people.update(built.people)
+                result.ratings[built.spec.slug] = (
+                    built.spec.rating.notation + ("*" if built.spec.mixed else ""))
+                result.errors.extend(errors)
+                advance(1)
         shared = shared_document(people)
         (target.data_dir / f"{SHARED}.ttl").write_text(shared.turtle(), encoding="utf-8")
         result.triples += shared.triple_count()

@@ -30,6 +30,7 @@ from guidebook_kg.derive import derive
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
 from guidebook_kg.namespaces import GB, programme_slug
 from guidebook_kg.prefixes import PREFIXES, PROGRAMME_GRAPH_BASE
+from guidebook_kg.progress import Progress, counting
 from guidebook_kg.project import Project, rdf_files
 from guidebook_kg.report import (
     SH,
@@ -94,18 +95,29 @@ class ProjectReport(ValidationReport):
 # ----------------------------------------------------------------------------- loading
 
 
-def load_paths(project: Project, paths: Sequence[Path]) -> ox.Store:
+def _quiet(message: str) -> None:
+    return None
+
+
+def load_paths(
+    project: Project, paths: Sequence[Path], progress: Progress = _quiet
+) -> ox.Store:
     """The project's ontology plus ``paths`` (files, or folders of RDF files) in a new store.
 
     Each file goes to the graph of its file stem, like a programme file. The ontology is
     always included: it holds the concept schemes and standards the shapes rely on.
     """
     files = list(_expand(paths))
+    ontology = project.ontology_files()
     store = ox.Store()
-    for path in project.ontology_files():
-        store_module.load_file(store, path, store_module.ONTOLOGY_GRAPH_NODE)
-    for path in files:
-        store_module.load_file(store, path, store_module.programme_graph(path.stem))
+    with counting(progress, "Loading files", len(ontology) + len(files)) as advance:
+        for path in ontology:
+            store_module.load_file(store, path, store_module.ONTOLOGY_GRAPH_NODE)
+            advance(1)
+        for path in files:
+            store_module.load_file(store, path, store_module.programme_graph(path.stem))
+            advance(1)
+    progress("Deriving what the evidence standards say")
     derive(store, project.derivation_files())
     return store
 
@@ -144,9 +156,10 @@ def validate(
     engine: str = DEFAULT_ENGINE,
     focus: str | None = None,
     shape: str | None = None,
+    progress: Progress = _quiet,
 ) -> ProjectReport:
     """Validate ``data`` (ontology and data, e.g. from :func:`store.load`) against the
-    project's ``shapes/*.ttl``.
+    project's ``shapes/*.ttl``, telling ``progress`` so.
 
     ``focus`` narrows the report to one node: a programme slug or IRI means every resource
     described in that programme's file. ``shape`` narrows it to one shape, named by its
@@ -154,7 +167,9 @@ def validate(
     for an unknown engine and :class:`InputError` for unknown focus or shape names and
     unusable shapes.
     """
-    return check(data, load_shapes(project.shape_files()), engine=engine, focus=focus, shape=shape)
+    shapes = load_shapes(project.shape_files())
+    progress(f"Validating against the shapes ({engine} engine)")
+    return check(data, shapes, engine=engine, focus=focus, shape=shape)
 
 
 def check_ratings(data: ox.Store, project: Project, focus: str | None = None) -> ProjectReport:

@@ -14,6 +14,7 @@ from guidebook_kg.site import html
 from guidebook_kg.site.forms import Choices
 from guidebook_kg.site.links import Links
 from guidebook_kg.site.paging import PROGRAMMES_PER_PAGE, page_of
+from guidebook_kg.site.ratingwords import RatingWords
 
 COMPARISON_VIEW = "outcome-comparison"
 DOMAINS = "https://w3id.org/guidebook-kg/concept/outcome-domain"
@@ -26,9 +27,11 @@ def compare_page(
     choices: Choices,
     number: int = 1,
     chosen: Collection[str] = (),
+    words: RatingWords | None = None,
 ) -> html.Rendered | None:
     """Page ``number`` of the comparison, of the ``chosen`` programmes (slugs or IRIs)
-    when any are named."""
+    when any are named; ``words`` give each rating's badge."""
+    words = words or RatingWords(engine, catalogue)
     view = catalogue.get(COMPARISON_VIEW)
     if view is None:
         return None
@@ -48,6 +51,7 @@ def compare_page(
                 "iri": iri,
                 "name": _text(record.get("name")) or iri,
                 "rating": _text(record.get("rating")),
+                "badge": words(_text(record.get("rating"))),
                 "cells": {},
             },
         )

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from guidebook_kg.site.links import Links
-from guidebook_kg.site.sitemap import anchor
+from guidebook_kg.site.sitemap import anchor, domain_anchor
 from guidebook_kg.site.text import grouped, join, month_year, number
 
 TEMPLATES = "site/templates"
@@ -36,7 +36,9 @@ def environment() -> Any:
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("guidebook_kg", TEMPLATES),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html.j2", "svg.j2"), default=False
+        ),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -44,6 +46,7 @@ def environment() -> Any:
     )
     env.filters.update(join_and=join, number=number, month_year=month_year, grouped=grouped)
     env.globals["anchor"] = anchor
+    env.globals["domain_anchor"] = domain_anchor
     return env
 
 

@@ -29,6 +29,7 @@ DOWNLOADS = "downloads.html"
 VIEWS = "views.html"
 FINDER = "finder.html"
 COMPARE = "compare.html"
+MAP = "map.html"
 
 # Orders the programme list can be sorted in; the first is the landing page's.
 SORTS = ("name", "rating", "cost")
@@ -95,8 +96,8 @@ class Links(ABC):
         view: str | None = None,
     ) -> str | None:
         """Page ``number`` of one of the site's own pages (downloads, views, finder,
-        compare, sparql, or the saved ``view``), with query ``params``; None for a page
-        this site does not have (a build has no SPARQL endpoint)."""
+        compare, map, sparql, or the saved ``view``), with query ``params``; None for a
+        page this site does not have (a build has no SPARQL endpoint)."""
         ...
 
     def nav(self) -> dict[str, str | None]:
@@ -105,6 +106,7 @@ class Links(ABC):
             "home": self.home(),
             "finder": self.route("finder"),
             "compare": self.route("compare"),
+            "map": self.route("map"),
             "views": self.route("views"),
             "sparql": self.route("sparql"),
             "downloads": self.route("downloads"),
@@ -154,7 +156,13 @@ class StaticLinks(Links):
         params: Mapping[str, str] | None = None,
         view: str | None = None,
     ) -> str | None:
-        files = {"downloads": DOWNLOADS, "views": VIEWS, "finder": FINDER, "compare": COMPARE}
+        files = {
+            "downloads": DOWNLOADS,
+            "views": VIEWS,
+            "finder": FINDER,
+            "compare": COMPARE,
+            "map": MAP,
+        }
         if name in files:
             return self.file(page_file(files[name], number))
         return None
@@ -197,6 +205,7 @@ class ServerLinks(Links):
             "views": "/views",
             "finder": "/finder",
             "compare": "/compare",
+            "map": "/map",
             "sparql": "/sparql",
         }
         if name not in paths:

@@ -17,6 +17,7 @@ from guidebook_kg.namespaces import GB
 from guidebook_kg.site import html, sitemap
 from guidebook_kg.site.compare import compare_page
 from guidebook_kg.site.concept import APART, concept_page
+from guidebook_kg.site.evidencemap import map_page
 from guidebook_kg.site.finder import finder_page, static_finder_page
 from guidebook_kg.site.forms import Choices
 from guidebook_kg.site.graph import StoreReader, TripleIndex
@@ -25,6 +26,7 @@ from guidebook_kg.site.links import Links
 from guidebook_kg.site.ontology import ontology_page
 from guidebook_kg.site.outcome import outcome_page
 from guidebook_kg.site.programme import PAGE_VIEW, page_model
+from guidebook_kg.site.ratingwords import RatingWords
 from guidebook_kg.site.resource import referring, resource_page
 from guidebook_kg.site.study import study_model
 
@@ -51,6 +53,7 @@ class SitePages:
         self.engine = views.LocalEngine(store)
         self.lookups = views.Lookups(self.engine, dict(catalogue))
         self.choices = Choices(self.engine, catalogue)
+        self.words = RatingWords(self.engine, catalogue)
         self.ontology_files = list(ontology_files)
         self._graphs: OrderedDict[str, TripleIndex] = OrderedDict()
         self._rows: list[dict[str, Any]] | None = None
@@ -91,11 +94,14 @@ class SitePages:
                 from guidebook_kg.site.resource import property_rows
 
                 _, rows = property_rows(description, self.reader, links)
+                model = study_model(graph, iri)
+                for evaluated in model["programmes"]:
+                    evaluated["badge"] = self.words(evaluated["rating"])
                 return html.render(
                     "study.html.j2",
                     links,
                     title=self.reader(iri),
-                    page=study_model(graph, iri),
+                    page=model,
                     rows=rows,
                     alternates=links.alternates(iri),
                 )
@@ -181,6 +187,8 @@ class SitePages:
     def programme_rows(self) -> list[dict[str, Any]]:
         if self._rows is None:
             self._rows = programme_rows(self.store, self.reader, self.catalogue)
+            for row in self._rows:
+                row["badge"] = self.words(row["asserted"])
         return self._rows
 
     def landing(
@@ -204,4 +212,14 @@ class SitePages:
     def compare(
         self, links: Links, number: int = 1, chosen: Sequence[str] = ()
     ) -> html.Rendered | None:
-        return compare_page(links, self.engine, self.catalogue, self.choices, number, chosen)
+        return compare_page(
+            links, self.engine, self.catalogue, self.choices, number, chosen, self.words
+        )
+
+    def map(
+        self, links: Links, params: Mapping[str, str] | None = None, number: int = 1
+    ) -> html.Rendered | None:
+        """The evidence gap map (filtered by ``params`` on the server)."""
+        return map_page(
+            links, self.engine, self.catalogue, self.choices, self.words, params or {}, number
+        )

@@ -31,8 +31,10 @@ from guidebook_kg.namespaces import (
     SCHEMA,
     SKOS,
 )
+from guidebook_kg.site import charts
 from guidebook_kg.site.graph import Reader, TripleIndex
-from guidebook_kg.site.text import follow_up_words, integer, month_year, number
+from guidebook_kg.site.sitemap import anchor
+from guidebook_kg.site.text import capitalised, follow_up_words, integer, month_year, number
 
 PAGE_VIEW = "programme-page"
 
@@ -260,9 +262,37 @@ def page_model(triples: Iterable[ox.Triple] | TripleIndex, programme: str) -> di
         if contact
         else None,
         "studies": [study_view(g, s, study_name[s]) for s in studies_of(g, p)],
-        # Figures (charts of the findings) go here, one per entry; none are drawn yet.
-        "figures": [],
+        "figures": findings_figures(g.label(p), domains.values(), programme),
     }
+
+
+def bar(f: FindingView, label: str, *, programme: bool = False, study: bool = True) -> charts.Bar:
+    """A finding as a bar of the improvement-index chart, named by ``label`` and said to
+    be of its study (unless ``study`` is false), its timing and (if ``programme``) its
+    programme."""
+    said = [capitalised(f.study) if f.study and study else "", f.timing or "timing not recorded"]
+    if programme and f.programme:
+        said.insert(0, f.programme)
+    return charts.Bar(f.iri, label, " \u00b7 ".join(s for s in said if s), f.index,
+                      f.long_term, f.effect)
+
+
+def findings_figures(
+    name: str, domains: Iterable[DomainBlock], programme: str
+) -> list[charts.Figure]:
+    """The improvement-index chart of a programme's child-outcome findings, by domain
+    (none when no finding has an index)."""
+    groups = [
+        (d.domain or None, [bar(f, b.outcome) for _, _, blocks in d.general for b in blocks
+                            for f in b.findings])
+        for d in domains
+    ]
+    anchors = {b.iri: anchor(b.iri, programme) for _, bars in groups for b in bars}
+    figure = charts.index_chart(
+        "chart-findings", groups, f"Improvement indices of the child-outcome findings of {name}",
+        anchors=anchors,
+    )
+    return [figure] if figure is not None else []
 
 
 def concepts(g: Reader, s: Any, p: str) -> list[dict[str, Any]]:

@@ -132,3 +132,8 @@ def anchor(iri: str, page: str) -> str:
     else:
         rest = "/".join(iri.rstrip("/").split("/")[-2:])
     return re.sub(r"[^A-Za-z0-9_-]+", "-", rest).strip("-") or "part"
+
+
+def domain_anchor(domain: str) -> str:
+    """Where a programme's page shows its findings in the outcome ``domain``."""
+    return "outcomes-" + anchor(domain, "")

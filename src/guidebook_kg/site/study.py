@@ -15,9 +15,12 @@ from typing import Any
 import pyoxigraph as ox
 
 from guidebook_kg.namespaces import GB, RDFS
+from guidebook_kg.site import charts
 from guidebook_kg.site.graph import TripleIndex
 from guidebook_kg.site.programme import (
+    FindingView,
     assessment_view,
+    bar,
     finding_view,
     iri_of,
     study_names,
@@ -56,14 +59,29 @@ def study_model(g: TripleIndex, study: str) -> dict[str, Any]:
         supports = [c for c in view["criteria"] if own_name in c["studies"]]
         undecided = [c for c in view["criteria"] if own_name in c["undecided"]]
         counted.append({**view, "supports": supports, "leaves_open": undecided})
+    title = g.text(s, RDFS.label) or capitalised(own_name)
     return {
         "iri": study,
-        "title": g.text(s, RDFS.label) or capitalised(own_name),
+        "title": title,
         "study": study_view(g, s, own_name),
         "programmes": evaluated,
         "findings": findings,
         "assessments": counted,
         "programme_iri": iri_of(programmes[0]) if programmes else None,
-        # Figures (charts of the findings) go here, one per entry; none are drawn yet.
-        "figures": [],
+        "figures": _figures(g, title, findings, len(programmes) > 1),
     }
+
+
+def _figures(
+    g: TripleIndex, title: str, findings: list[FindingView], several: bool
+) -> list[charts.Figure]:
+    """The improvement-index chart of the study's findings (of every programme it
+    evaluates, each named when there are several)."""
+    bars = [
+        bar(f, f.outcome or "Outcome not recorded", programme=several, study=False)
+        for f in findings
+    ]
+    figure = charts.index_chart(
+        "chart-findings", [(None, bars)], f"Improvement indices of the findings of {title}"
+    )
+    return [figure] if figure is not None else []
