@@ -17,7 +17,7 @@ import pyoxigraph
 
 from guidebook_kg import cache
 from guidebook_kg import export as exporting
-from guidebook_kg.errors import GuidebookError
+from guidebook_kg.errors import GuidebookError, UsageError
 from guidebook_kg.progress import Progress, counting, for_terminal
 from guidebook_kg.project import Project, find_project
 
@@ -222,6 +222,19 @@ class _EngineName(click.ParamType[str]):
 @click.option("--watch", is_flag=True,
               help="Validate again each time a file of the project changes (the ontology, "
               "data, shapes, derivation steps), until Ctrl-C.")
+@click.option("--endpoint", metavar="URL",
+              help="Validate the data held by this remote SPARQL 1.1 store (loaded with "
+              "`guidebook push`) instead of the local files; the same report.")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="With --endpoint: read these named graphs as the data, instead of the "
+              "store's default graph (which must be the union of its graphs). Repeatable.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="With --endpoint: seconds each query may take.")
+@click.option("--user", metavar="NAME",
+              help="With --endpoint: user for HTTP authentication; the password is read "
+              "from the GUIDEBOOK_ENDPOINT_PASSWORD environment variable.")
+@click.option("--auth", type=click.Choice(["basic", "digest"]), default="basic",
+              show_default=True, help="HTTP authentication scheme used with --user.")
 @quiet_option
 @pass_app
 def validate_command(
@@ -234,15 +247,23 @@ def validate_command(
     engine: str,
     limit: int,
     watch: bool,
+    endpoint: str | None,
+    graphs: tuple[str, ...],
+    timeout: float,
+    user: str | None,
+    auth: str,
     quiet: bool,
 ) -> None:
     """Check the graph against the shapes: structure and evidence standards.
 
     Without PATH, validates the project's ontology and data (plus --data files). With
-    PATHs (files or folders), validates those files with the project's ontology. Exit
-    status: 0 conforms at --fail-on, 1 results at or above it, 3 unreadable data or
-    broken shapes. With --watch, the status is that of the last validation when Ctrl-C
-    stops it; a file that does not load is reported and watched until it does.
+    PATHs (files or folders), validates those files with the project's ontology. With
+    --endpoint, validates what a remote store holds, with the fast engine, query by query
+    (nothing is downloaded in bulk); the store needs the ontology and the derived graph,
+    as `guidebook push` sends them. Exit status: 0 conforms at --fail-on, 1 results at or
+    above it, 3 unreadable data or broken shapes, 4 the endpoint failed or lacks the data.
+    With --watch, the status is that of the last validation when Ctrl-C stops it; a file
+    that does not load is reported and watched until it does.
 
     \b
     Examples:
@@ -252,8 +273,24 @@ def validate_command(
         guidebook validate --shape RatingAgreesWithEvidence
         guidebook validate --limit 20 --quiet
         guidebook validate --watch --limit 20
+        guidebook validate --endpoint http://127.0.0.1:7878/query
+        guidebook validate --endpoint http://127.0.0.1:8890/sparql --user dba --auth digest
     """
     from guidebook_kg import validate as validating
+
+    if endpoint:
+        if watch:
+            raise UsageError("--watch watches the project's files, not a store",
+                             hint="leave out --endpoint or --watch")
+        progress = app.reporting(quiet)
+        report = _validate_endpoint(app, endpoint, paths, engine, graphs, timeout, user, auth,
+                                    focus, shape, progress)
+        click.echo(validating.render(report, fmt, limit=limit or None), nl=False)
+        validating.verdict(report, fail_on)
+        return
+    if graphs or user:
+        raise UsageError(f"{'--graph' if graphs else '--user'} needs --endpoint",
+                         hint="locally, every graph is read")
 
     def once(context: AppContext) -> None:
         progress = context.reporting(quiet)
@@ -304,6 +341,24 @@ def _watch(app: AppContext, once: Callable[[AppContext], None]) -> None:
             outcome = run(AppContext(app.project_dir, app.extra, app.use_cache))
     except KeyboardInterrupt:
         click.get_current_context().exit(outcome.exit_code if outcome is not None else 0)
+
+
+def _validate_endpoint(app: AppContext, endpoint: str, paths: Sequence[Path], engine: str,
+                       graphs: Sequence[str], timeout: float, user: str | None, auth: str,
+                       focus: str | None, shape: str | None, progress: Progress) -> Any:
+    import os
+
+    from guidebook_kg.remotevalidate import validate_endpoint
+
+    if paths or app.extra:
+        raise UsageError("--endpoint validates what the store holds: no PATH or --data with it",
+                         hint="push the files first (guidebook push), then validate the store")
+    if engine != "fast":
+        raise UsageError("--endpoint works with the fast engine only",
+                         hint="leave out --engine")
+    return validate_endpoint(endpoint, app.project, graphs=graphs, timeout=timeout, user=user,
+                             password=os.environ.get("GUIDEBOOK_ENDPOINT_PASSWORD"), auth=auth,
+                             focus=focus, shape=shape, progress=progress)
 
 
 @main.command("build")

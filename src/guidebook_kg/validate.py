@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from guidebook_kg import fastvalidate, pyshacl_engine
 from guidebook_kg import report as reports
 from guidebook_kg import store as store_module
+from guidebook_kg.datasource import Data, as_data
 from guidebook_kg.derive import Changes, derive
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
 from guidebook_kg.namespaces import programme_slug
@@ -218,7 +219,7 @@ def check_ratings(data: ox.Store, project: Project, focus: str | None = None) ->
 
 
 def check(
-    data: ox.Store,
+    data: ox.Store | Data,
     shapes: ox.Store,
     *,
     engine: str = DEFAULT_ENGINE,
@@ -249,7 +250,7 @@ def check(
     return _report(data, found, engine, focus_nodes, selected)
 
 
-def _report(data: ox.Store, results: list[ValidationResult], engine: str,
+def _report(data: ox.Store | Data, results: list[ValidationResult], engine: str,
             focus_nodes: frozenset[str] | None, selected: frozenset[str] | None
             ) -> ProjectReport:
     """The report of ``results``: selected, sorted (fully, so that results computed in
@@ -261,6 +262,8 @@ def _report(data: ox.Store, results: list[ValidationResult], engine: str,
         wanted = {_nt_iri(s) for s in selected}
         results = [r for r in results if r.source_shape in wanted]
 
+    # A remote store answers the lookups below from one batch (see datasource.py).
+    as_data(data).prefetch({n for r in results if (n := _node(r.focus_node))}, None, True)
     programmes = {
         r.focus_node: slug for r in results if (slug := _programme_slug(data, r.focus_node))
     }
@@ -325,7 +328,7 @@ def verdict(report: ValidationReport, fail_on: str) -> None:
 # ----------------------------------------------------------------------------- selection
 
 
-def resolve_focus(data: ox.Store, focus: str) -> frozenset[str]:
+def resolve_focus(data: ox.Store | Data, focus: str) -> frozenset[str]:
     """The node IRIs that ``--focus`` names: a slug or programme IRI names its whole file."""
     text = focus.strip()
     graphs = _graph_set(data)
@@ -589,11 +592,11 @@ def _shape_iris(shapes: ox.Store) -> set[str]:
     }
 
 
-def _graph_set(store: ox.Store) -> set[ox.NamedNode]:
+def _graph_set(store: ox.Store | Data) -> set[ox.NamedNode]:
     return {g for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
 
 
-def _programme_slug(store: ox.Store, focus: str) -> str | None:
+def _programme_slug(store: ox.Store | Data, focus: str) -> str | None:
     node = _node(focus)
     if node is None:
         return None
@@ -606,16 +609,15 @@ def _programme_slug(store: ox.Store, focus: str) -> str | None:
     return slugs[0] if slugs else None
 
 
-def _checked_programmes(store: ox.Store, focus: frozenset[str] | None) -> int:
+def _checked_programmes(store: ox.Store | Data, focus: frozenset[str] | None) -> int:
     if focus is None:
         # Programmes, not files: data/shared.ttl and the like hold no programme.
-        counted = store.query(_PROGRAMME_COUNT, use_default_graph_as_union=True)
-        assert isinstance(counted, ox.QuerySolutions)  # a SELECT query
+        counted = as_data(store).select(_PROGRAMME_COUNT)
         return int(next(iter(counted))["programmes"].value)
     return len({slug for node in focus if (slug := _programme_slug(store, _nt_iri(node)))})
 
 
-def _label(store: ox.Store, focus: str) -> str | None:
+def _label(store: ox.Store | Data, focus: str) -> str | None:
     node = _node(focus)
     if node is None:
         return None
