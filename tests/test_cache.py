@@ -8,10 +8,12 @@ edit, an added file, a removed file and a damaged cache.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -172,15 +174,26 @@ def test_validate_watch_reports_again_after_an_edit(project: Project) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "guidebook_kg", "--project", str(project.root), "validate",
          "--watch"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+        # Ctrl-C as at a terminal, even when the tests run as a background job (which
+        # starts with SIGINT ignored, and children inherit that)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout is not None
     lines: list[str] = []
+    arriving: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in proc.stdout:  # type: ignore[union-attr]
+            arriving.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
 
     def wait_for(words: str, seconds: float = 120) -> None:
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()  # type: ignore[union-attr]
-            if not line:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = arriving.get(timeout=left)
+            except queue.Empty:
                 break
             lines.append(line)
             if words in line:
