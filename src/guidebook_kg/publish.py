@@ -36,14 +36,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import gzip
 import hashlib
-import io
 import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from importlib.resources import files
@@ -52,9 +50,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from guidebook_kg import fsutil, jsonld
+from guidebook_kg import dumps, fsutil, jsonld
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
-from guidebook_kg.linkeddata import SYNTAXES, canonical_quads, describe, serialize
+from guidebook_kg.linkeddata import describe, serialize
 from guidebook_kg.namespaces import ONTOLOGY, RDF
 from guidebook_kg.prefixes import BASE, ONTOLOGY_GRAPH
 from guidebook_kg.progress import Progress, counting
@@ -259,6 +257,10 @@ class _Writer:
         target.write_bytes(data)
         self.files[path] = (len(data), hashlib.sha256(data).hexdigest())
 
+    def record(self, path: str, size: int, digest: str) -> None:
+        """Note a file written under the root by other means."""
+        self.files[path] = (size, digest)
+
 
 def _write_site(
     project: Project,
@@ -274,17 +276,7 @@ def _write_site(
     writer.write(CONTEXT_FILE, _context_bytes(context))
 
     with counting(progress, "Writing the dumps", len(DUMPS)) as advance:
-        quads = canonical_quads(store)
-        union = _union(quads)
-        for name, compression in DUMPS:
-            syntax = SYNTAXES[name]
-            statements = quads if syntax.dataset else union
-            data = serialize(statements, syntax, context)
-            path = f"{DUMP_STEM}.{syntax.extension}"
-            if compression == "gzip":
-                data, path = _gzip(data), path + ".gz"
-            writer.write(path, data)
-            advance(1)
+        union = dumps.write_dumps(store, root, DUMP_STEM, DUMPS, context, writer.record, advance)
 
     progress("Writing the ontology, its documentation and the shapes")
     sources = _copy_sources(writer, project)
@@ -328,7 +320,7 @@ def _write_site(
             hint="pass --release-date YYYY-MM-DD",
         )
     issued = min(issued, modified)
-    stats = dataset.statistics(store, union)
+    stats = dataset.statistics(store, dumps.triples(union))
 
     progress("Writing the dataset description and the site's own pages")
     distributions = dataset.downloads(base, writer.files)
@@ -397,21 +389,6 @@ def _write_pages(
 def static_file(name: str) -> bytes:
     """One of the site's own static files (stylesheet, scripts), from the package."""
     return files("guidebook_kg").joinpath(f"site/static/{name}").read_bytes()
-
-
-def _union(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
-    # Sorted quads give triples in graph order; the union is sorted again as triples.
-    return sorted(
-        {q.triple for q in quads}, key=lambda t: (str(t.subject), str(t.predicate), str(t.object))
-    )
-
-
-def _gzip(data: bytes) -> bytes:
-    # mtime=0 and no file name in the header: the same input gives the same bytes.
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as handle:
-        handle.write(data)
-    return buffer.getvalue()
 
 
 def _copy_sources(writer: _Writer, project: Project) -> dict[str, list[str]]:
