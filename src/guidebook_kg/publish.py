@@ -38,6 +38,7 @@ import contextlib
 import datetime
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -51,7 +52,13 @@ from typing import Any
 import pyoxigraph as ox
 
 from guidebook_kg import dumps, fsutil, jsonld
-from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
+from guidebook_kg.errors import (
+    GuidebookError,
+    InputError,
+    UsageError,
+    ValidationFailed,
+    where,
+)
 from guidebook_kg.linkeddata import describe, serialize
 from guidebook_kg.namespaces import ONTOLOGY, RDF
 from guidebook_kg.prefixes import BASE, ONTOLOGY_GRAPH
@@ -285,28 +292,7 @@ def _write_site(
     pages = SitePages(store, catalogue, base, ontology_files=sources["ontology"])
     sitemap = pages.sitemap
     # Programmes, studies, outcomes, concepts, people ...: a page (and its RDF) each.
-    with counting(progress, "Writing resource pages", len(sitemap.pages)) as advance:
-        for iri in pages.in_build_order():
-            path = sitemap.path(iri)
-            stem = path.rsplit(".", 1)[0]
-            description = describe(store, iri)
-            for syntax in links.STATIC_SYNTAXES:
-                writer.write(
-                    f"{stem}.{syntax.extension}",
-                    serialize(description.all_triples, syntax, context),
-                )
-            number, last = 1, 1
-            while number <= last:
-                here = links.page_file(path, number)
-                rendered = pages.resource(
-                    iri, links.StaticLinks(sitemap, here), number, description
-                )
-                if rendered is None:
-                    break
-                writer.write(here, rendered.body)
-                last = rendered.pages
-                number += 1
-            advance(1)
+    _write_resources(pages, context, writer, progress)
 
     _write_views(writer, store, catalogue, progress)
 
@@ -367,6 +353,89 @@ def _write_site(
 
     writer.write(links.SHA256SUMS, _checksums(writer.files))
     return BuildResult(root, dict(writer.files), stats.triples, stats.programmes)
+
+
+# Resource pages are rendered by as many processes as there are processors, forked once
+# the store is loaded (they share it); a build of fewer pages stays in one process.
+_PARALLEL_FROM = 400
+_CHUNK = 40
+_forked: tuple[SitePages, jsonld.Context, Path] | None = None
+
+
+def _write_resources(
+    pages: SitePages, context: jsonld.Context, writer: _Writer, progress: Progress
+) -> None:
+    iris = list(pages.in_build_order())
+    with counting(progress, "Writing resource pages", len(iris)) as advance:
+        workers = _workers() if len(iris) >= _PARALLEL_FROM else 1
+        if workers <= 1:
+            for iri in iris:
+                _write_resource(pages, context, writer, iri)
+                advance(1)
+            return
+        global _forked
+        _forked = (pages, context, writer.root)
+        chunks = [iris[i : i + _CHUNK] for i in range(0, len(iris), _CHUNK)]
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for chunk, (written, failure) in zip(
+                    chunks, pool.imap(_render_chunk, chunks), strict=True
+                ):
+                    if failure is not None:
+                        kind, message, hint = failure
+                        raise kind(message, hint=hint)
+                    writer.files.update(written)
+                    advance(len(chunk))
+        finally:
+            _forked = None
+
+
+def _workers() -> int:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+_Failure = tuple[type[GuidebookError], str, str | None]
+
+
+def _render_chunk(
+    chunk: list[str],
+) -> tuple[dict[str, tuple[int, str]], _Failure | None]:
+    """In a forked process: write the pages of ``chunk``, say what was written."""
+    assert _forked is not None
+    pages, context, root = _forked
+    writer = _Writer(root)
+    try:
+        for iri in chunk:
+            _write_resource(pages, context, writer, iri)
+    except GuidebookError as err:
+        return {}, (type(err), err.message, err.hint)
+    return writer.files, None
+
+
+def _write_resource(pages: SitePages, context: jsonld.Context, writer: _Writer, iri: str) -> None:
+    """A resource's page (each page of its listings) and its RDF."""
+    sitemap = pages.sitemap
+    path = sitemap.path(iri)
+    stem = path.rsplit(".", 1)[0]
+    description = describe(pages.store, iri)
+    for syntax in links.STATIC_SYNTAXES:
+        writer.write(
+            f"{stem}.{syntax.extension}",
+            serialize(description.all_triples, syntax, context),
+        )
+    number, last = 1, 1
+    while number <= last:
+        here = links.page_file(path, number)
+        rendered = pages.resource(iri, links.StaticLinks(sitemap, here), number, description)
+        if rendered is None:
+            break
+        writer.write(here, rendered.body)
+        last = rendered.pages
+        number += 1
 
 
 def _write_pages(
