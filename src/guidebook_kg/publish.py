@@ -42,7 +42,7 @@ import multiprocessing
 import os
 import re
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from importlib.resources import files
@@ -51,7 +51,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from guidebook_kg import dumps, fsutil, jsonld
+from guidebook_kg import buildstate, dumps, fsutil, jsonld
 from guidebook_kg.errors import (
     GuidebookError,
     InputError,
@@ -133,8 +133,15 @@ def build(
     base: str = BASE,
     release_date: str | None = None,
     progress: Progress = _no_progress,
+    loaded_from: Sequence[Path] | None = None,
 ) -> BuildResult:
-    """Validate, check the ratings, and write the whole site into ``out`` atomically."""
+    """Validate, check the ratings, and write the whole site into ``out`` atomically.
+
+    ``loaded_from`` says that ``store`` holds exactly what :func:`guidebook_kg.store.load`
+    loads from ``project`` and these extra files: then a previous build in ``out`` made
+    from the same files, options and program, and not altered since, is kept as it is
+    (see :mod:`guidebook_kg.buildstate`).
+    """
     check_options(base, release_date)
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -151,6 +158,13 @@ def build(
             for note in fsutil.tidy_leftovers(out):
                 progress(note[0].upper() + note[1:])
             _check_replaceable(out)
+            inputs = None
+            if loaded_from is not None:
+                inputs = buildstate.fingerprint(project, loaded_from, base, release_date)
+                kept = buildstate.unchanged(out, inputs)
+                if kept is not None:
+                    progress("Nothing changed since the last build: it is kept as it is")
+                    return BuildResult(out, kept.files, kept.triples, kept.programmes)
             catalogue = views.load_views(project)
             _check_ontology(project, store)
             check(project, store, progress, catalogue)
@@ -160,7 +174,10 @@ def build(
                     project, store, staging, base, release_date, progress, catalogue
                 )
                 os.sync()  # the new build is on disk before it replaces the old one
+                buildstate.forget(out)
                 fsutil.swap_in(staging, out)
+                if inputs is not None:
+                    buildstate.remember(out, inputs, result.triples, result.programmes)
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     shutil.rmtree(staging)
