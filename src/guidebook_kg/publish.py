@@ -306,7 +306,9 @@ def _write_site(
     sources = _copy_sources(writer, project)
     for name in STATIC_FILES:
         writer.write(f"{links.STATIC}/{name}", static_file(name))
-    pages = SitePages(store, catalogue, base, ontology_files=sources["ontology"])
+    pages = SitePages(
+        store, catalogue, base, ontology_files=sources["ontology"], unchanging=True
+    )
     sitemap = pages.sitemap
     # Programmes, studies, outcomes, concepts, people ...: a page (and its RDF) each.
     _write_resources(pages, context, writer, progress)

@@ -30,8 +30,32 @@ from guidebook_kg.site.resource import referring, resource_page
 from guidebook_kg.site.study import study_model
 
 
+class RememberingEngine:
+    """The store's engine, answering a query it was already asked from memory: for a
+    build, whose store does not change while it runs (the paged listings, the map and
+    its filters ask the same whole-graph questions on every page)."""
+
+    def __init__(self, engine: views.Engine) -> None:
+        self.engine = engine
+        self._tables: dict[str, views.Table] = {}
+        self._graphs: dict[str, list[ox.Triple]] = {}
+
+    def select(self, query: str) -> views.Table:
+        found = self._tables.get(query)
+        if found is None:
+            found = self._tables[query] = self.engine.select(query)
+        return views.Table(list(found.columns), list(found.rows))
+
+    def construct(self, query: str) -> list[ox.Triple]:
+        found = self._graphs.get(query)
+        if found is None:
+            found = self._graphs[query] = self.engine.construct(query)
+        return list(found)
+
+
 class SitePages:
-    """The pages of the site over one store."""
+    """The pages of the site over one store; ``unchanging`` when the store does not
+    change while the pages are made (a build), so that each question is asked once."""
 
     def __init__(
         self,
@@ -40,12 +64,16 @@ class SitePages:
         base: str,
         *,
         ontology_files: Sequence[str] = (),
+        unchanging: bool = False,
     ) -> None:
         self.store = store
         self.catalogue = catalogue
         self.sitemap = sitemap.Sitemap.of(store, base)
         self.reader = StoreReader(store)
-        self.engine = views.LocalEngine(store)
+        local = views.LocalEngine(store)
+        self.engine: views.Engine = RememberingEngine(local) if unchanging else local
+        self.unchanging = unchanging
+        self._map: dict[str, Any] = {}
         self.lookups = views.Lookups(self.engine, dict(catalogue))
         self.choices = Choices(self.engine, catalogue)
         self.words = RatingWords(self.engine, catalogue)
@@ -191,5 +219,12 @@ class SitePages:
     ) -> html.Rendered | None:
         """The evidence gap map (filtered by ``params`` on the server)."""
         return map_page(
-            links, self.engine, self.catalogue, self.choices, self.words, params or {}, number
+            links,
+            self.engine,
+            self.catalogue,
+            self.choices,
+            self.words,
+            params or {},
+            number,
+            self._map if self.unchanging else None,
         )
