@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -220,3 +221,13 @@ def assert_isomorphic(actual: rdflib.Graph, expected: rdflib.Graph) -> None:
     lines += ["only in expected:"]
     lines += sorted(f"  {t}" for t in only_expected.triples((None, None, None)))
     pytest.fail("\n".join(lines))
+
+
+def asserted_rating_cell(notation: str) -> re.Pattern[str]:
+    """The landing page's cell of a programme's stated rating: its badge, whose title says
+    the rating in words."""
+    rating = re.escape(notation)
+    return re.compile(
+        r'<td class="rating asserted"><abbr class="chip level-\w+" '
+        rf'title="Evidence rating {rating}: [^"]+">{rating}</abbr></td>'
+    )

@@ -64,7 +64,7 @@ def keep(store: ox.Store) -> None:
 
 
 def results(run: Run, path: Path) -> tuple[int, list[dict[str, str]]]:
-    result = run("validate", str(path), str(SHARED), "--format", "json", project=REPO)
+    result = run("validate", "--quiet", str(path), str(SHARED), "--format", "json", project=REPO)
     assert result.stderr == "" or result.stderr.startswith("Error: does not conform")
     return result.exit_code, json.loads(result.stdout)["results"]
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from conftest import assert_isomorphic, rdflib_graph
+from conftest import assert_isomorphic, asserted_rating_cell, rdflib_graph
 from guidebook_kg import views
 from guidebook_kg.cli import main
 from guidebook_kg.namespaces import GB, GBC, ID, ONTOLOGY
@@ -360,7 +360,7 @@ def test_landing_page_lists_programmes_with_ratings(client: httpx.Client) -> Non
     html = client.get("/").text
 
     assert f'href="{IPP_PATH}"' in html
-    assert '<td class="rating asserted">3+</td>' in html
+    assert asserted_rating_cell("3+").search(html)
     assert 'href="/views"' in html
     assert 'href="/sparql"' in html
     assert 'href="/finder"' in html

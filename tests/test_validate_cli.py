@@ -88,7 +88,7 @@ def project_copy(tmp_path: Path) -> Path:
 
 
 def test_the_shipped_graph_conforms_with_a_one_line_summary(run: Run) -> None:
-    result = run("validate", project=REPO)
+    result = run("validate", "--quiet", project=REPO)
 
     assert result.exit_code == 0, result.output
     # the real records are incomplete: what each lacks is reported as Info, nothing more
@@ -128,7 +128,7 @@ def test_importing_the_module_does_not_load_the_engines() -> None:
 def test_text_report_is_grouped_by_focus_node_with_labels_and_a_summary(
     run: Run, problems: Path
 ) -> None:
-    result = run("validate", str(problems), project=REPO)
+    result = run("validate", "--quiet", str(problems), project=REPO)
 
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
@@ -258,7 +258,7 @@ def test_unparseable_data_exits_3_with_the_line(run: Run, tmp_path: Path) -> Non
     broken = tmp_path / "broken.ttl"
     broken.write_text(PROBLEMS.replace('"Better sleep"@en', '"Better sleep@en'))
 
-    result = run("validate", str(broken), project=REPO)
+    result = run("validate", "--quiet", str(broken), project=REPO)
 
     assert result.exit_code == 3
     assert result.stdout == ""
@@ -310,7 +310,7 @@ def test_a_shape_pyshacl_cannot_load_exits_3_naming_the_shape(run: Run, project_
     assert old in text
     shapes.write_text(text.replace(old, 'sh:path gb:armRole ; sh:minCount "one" ;'))
 
-    result = run("validate", project=project_copy)
+    result = run("validate", "--quiet", project=project_copy)
 
     assert result.exit_code == 3, result.output
     assert "gbsh:StudyArm-armRole" in result.stderr
