@@ -56,10 +56,18 @@ def _gzip(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def _streamed(store: ox.Store, context: jsonld.Context, root: Path) -> dict[str, bytes]:
+def _streamed(
+    store: ox.Store, context: jsonld.Context, root: Path, workers: int = 1
+) -> dict[str, bytes]:
     recorded: dict[str, tuple[int, str]] = {}
     dumps.write_dumps(
-        store, root, DUMP_STEM, DUMPS, context, lambda p, n, d: recorded.update({p: (n, d)})
+        store,
+        root,
+        DUMP_STEM,
+        DUMPS,
+        context,
+        lambda p, n, d: recorded.update({p: (n, d)}),
+        workers=workers,
     )
     written = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
     assert sorted(written) == sorted(recorded)  # nothing left over, everything recorded
@@ -106,14 +114,14 @@ def _tricky_store() -> ox.Store:
     return store
 
 
-@pytest.mark.parametrize("which", ["tricky", "project"])
+@pytest.mark.parametrize(("which", "workers"), [("tricky", 1), ("project", 1), ("project", 3)])
 def test_streamed_dumps_are_the_bytes_of_sorting_and_serialising_in_memory(
-    which: str, tmp_path: Path
+    which: str, workers: int, tmp_path: Path
 ) -> None:
     context = jsonld.project_context(find_project(REPO))
     store = _tricky_store() if which == "tricky" else load(find_project(REPO), PROGRAMMES)
     expected = _whole_in_memory(store, context)
-    written = _streamed(store, context, tmp_path)
+    written = _streamed(store, context, tmp_path, workers)
     assert sorted(written) == sorted(expected)
     for name in expected:
         assert written[name] == expected[name], name

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -30,6 +31,7 @@ from typing import IO, cast
 import pyoxigraph as ox
 
 from guidebook_kg import jsonld
+from guidebook_kg.errors import GuidebookError
 from guidebook_kg.export import xml_writable
 from guidebook_kg.linkeddata import SYNTAXES
 from guidebook_kg.prefixes import PREFIXES
@@ -79,10 +81,12 @@ def write_dumps(
     context: jsonld.Context,
     record: Record,
     advance: Callable[[int], None] = lambda n: None,
+    workers: int = 1,
 ) -> Path:
     """Write the dumps ``(syntax name, compression)`` as ``root/stem.<extension>[.gz]``;
     ``record(path, size, sha256)`` is told of each file. Returns the sorted N-Triples file
-    of the union graph (one of the dumps), for counting."""
+    of the union graph (one of the dumps), for counting. With several ``workers``, the
+    syntaxes are written by as many forked processes at once."""
     wanted = list(dumps)
     work = root / ".dumps"
     work.mkdir(parents=True, exist_ok=True)
@@ -92,22 +96,61 @@ def write_dumps(
         union = root / f"{stem}.{SYNTAXES['ntriples'].extension}"
         _external_sort(unsorted, union, work)
         unsorted.unlink()
+        jobs = []
         for name, compression in wanted:
             syntax = SYNTAXES[name]
             path = f"{stem}.{syntax.extension}"
             if compression == "gzip":
                 path += ".gz"
-            source = nquads if syntax.dataset else union
             if name == "ntriples" and compression is None:
                 record(path, *_sum(union))
+                advance(1)
             else:
-                with HashingFile(root / path) as out:
-                    _write_syntax(name, compression, source, store, context, out)
-                    record(path, *out.close())
-            advance(1)
+                jobs.append((name, compression, path, nquads if syntax.dataset else union))
+        global _forked
+        _forked = (store, context, root)
+        try:
+            if workers > 1 and len(jobs) > 1:
+                context_ = multiprocessing.get_context("fork")
+                with context_.Pool(min(workers, len(jobs))) as pool:
+                    for path, size, digest, failure in pool.imap(_write_job, jobs):
+                        if failure is not None:
+                            kind, message, hint = failure
+                            raise kind(message, hint=hint)
+                        record(path, size, digest)
+                        advance(1)
+            else:
+                for job in jobs:
+                    path, size, digest, failure = _write_job(job)
+                    if failure is not None:
+                        kind, message, hint = failure
+                        raise kind(message, hint=hint)
+                    record(path, size, digest)
+                    advance(1)
+        finally:
+            _forked = None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return union
+
+
+_Job = tuple[str, str | None, str, Path]
+_Failure = tuple[type[GuidebookError], str, str | None]
+_forked: tuple[ox.Store, jsonld.Context, Path] | None = None
+
+
+def _write_job(job: _Job) -> tuple[str, int, str, _Failure | None]:
+    """Write one dump (in this process or a forked one); say its size and checksum."""
+    assert _forked is not None
+    store, context, root = _forked
+    name, compression, path, source = job
+    try:
+        with HashingFile(root / path) as out:
+            _write_syntax(name, compression, source, store, context, out)
+            size, digest = out.close()
+    except GuidebookError as err:
+        return path, 0, "", (type(err), err.message, err.hint)
+    return path, size, digest, None
 
 
 def _write_syntax(

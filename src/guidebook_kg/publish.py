@@ -300,7 +300,9 @@ def _write_site(
     writer.write(CONTEXT_FILE, _context_bytes(context))
 
     with counting(progress, "Writing the dumps", len(DUMPS)) as advance:
-        union = dumps.write_dumps(store, root, DUMP_STEM, DUMPS, context, writer.record, advance)
+        union = dumps.write_dumps(
+            store, root, DUMP_STEM, DUMPS, context, writer.record, advance, _workers()
+        )
 
     progress("Writing the ontology, its documentation and the shapes")
     sources = _copy_sources(writer, project)
