@@ -31,7 +31,7 @@ from typing import IO, cast
 import pyoxigraph as ox
 
 from guidebook_kg import jsonld
-from guidebook_kg.errors import GuidebookError
+from guidebook_kg.errors import GuidebookError, InputError
 from guidebook_kg.export import xml_writable
 from guidebook_kg.linkeddata import SYNTAXES
 from guidebook_kg.prefixes import PREFIXES
@@ -247,7 +247,11 @@ def _write_sorted_graphs(store: ox.Store, nquads: Path, unsorted: Path) -> None:
     graphs: dict[str, ox.NamedNode | ox.DefaultGraph] = {"": ox.DefaultGraph()}
     for graph in store.named_graphs():
         if not isinstance(graph, ox.NamedNode):
-            raise ValueError("a blank node names a graph")  # see publish: not written so
+            raise InputError(
+                f"a graph is named by a blank node ({graph}), so the dumps have no "
+                "repeatable order",
+                hint="name the graph with an IRI in the TriG or N-Quads file that holds it",
+            )
         graphs[str(graph)] = graph
     with nquads.open("wb") as quads_out, unsorted.open("wb") as triples_out:
         for key in sorted(graphs):

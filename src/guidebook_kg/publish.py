@@ -10,7 +10,10 @@ build did not write is never replaced.
 
 What the site presents (pages, the dataset description, result files) comes from
 :mod:`guidebook_kg.site`, which the server shares; this module is the pipeline: check,
-write every file into a staging folder, swap it in.
+write every file into a staging folder, swap it in. The dumps are streamed to disk
+(:mod:`guidebook_kg.dumps`); the resource pages and the dump syntaxes are written by
+forked processes, one per processor, sharing the loaded store; a previous build of the
+same inputs is kept (:mod:`guidebook_kg.buildstate`).
 
 Layout of the output folder (paths are also the site's URL paths under ``base``)::
 
