@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from guidebook_kg import dumps, jsonld, publish
 from guidebook_kg.cli import main
+from guidebook_kg.errors import InputError
 from guidebook_kg.linkeddata import SYNTAXES, canonical_quads, serialize
 from guidebook_kg.project import find_project
 from guidebook_kg.site.dataset import DUMP_STEM, DUMPS
@@ -252,3 +253,26 @@ def test_a_lost_note_builds_again(built: tuple[Path, list[Path], dict[str, bytes
     assert result.exit_code == 0, result.output
     assert os.stat(out).st_ino != folder
     assert _files(out) == before
+
+
+@pytest.mark.slow
+def test_a_page_process_that_dies_fails_the_build_and_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = find_project(REPO)
+    store = load(project, PROGRAMMES)
+    original = publish._write_resource
+    parent = os.getpid()
+
+    def dying(pages: object, context: object, writer: object, iri: str) -> None:
+        if os.getpid() != parent and iri.endswith("infant-parent-psychotherapy"):
+            os._exit(9)  # as the kernel's out-of-memory killer would end it
+        original(pages, context, writer, iri)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(publish, "_write_resource", dying)
+    monkeypatch.setattr(publish, "_workers", lambda: 2)
+    monkeypatch.setattr(publish, "_PARALLEL_FROM", 1)
+    out = tmp_path / "dist"
+    with pytest.raises(InputError, match="stopped before it finished"):
+        publish.build(project, store, out, release_date="2026-12-01")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from importlib.resources import files
 from pathlib import Path
 from typing import IO, cast
@@ -111,9 +112,10 @@ def write_dumps(
         _forked = (store, context, root)
         try:
             if workers > 1 and len(jobs) > 1:
-                context_ = multiprocessing.get_context("fork")
-                with context_.Pool(min(workers, len(jobs))) as pool:
-                    for path, size, digest, failure in pool.imap(_write_job, jobs):
+                with ProcessPoolExecutor(
+                    min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork")
+                ) as pool:
+                    for path, size, digest, failure in pool.map(_write_job, jobs):
                         if failure is not None:
                             kind, message, hint = failure
                             raise kind(message, hint=hint)

@@ -46,6 +46,8 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from importlib.resources import files
@@ -184,6 +186,12 @@ def build(
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     shutil.rmtree(staging)
+    except BrokenProcessPool:
+        raise InputError(
+            "a process writing the build stopped before it finished (out of memory?); "
+            "nothing was published",
+            hint="free some memory and build again",
+        ) from None
     except OSError as err:
         raise InputError(
             f"{where(out)}: cannot write the build: {err.strerror or err}",
@@ -401,9 +409,9 @@ def _write_resources(
         _forked = (pages, context, writer.root)
         chunks = [iris[i : i + _CHUNK] for i in range(0, len(iris), _CHUNK)]
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with forked_pool(workers) as pool:
                 for chunk, (written, failure) in zip(
-                    chunks, pool.imap(_render_chunk, chunks), strict=True
+                    chunks, pool.map(_render_chunk, chunks), strict=True
                 ):
                     if failure is not None:
                         kind, message, hint = failure
@@ -412,6 +420,12 @@ def _write_resources(
                     advance(len(chunk))
         finally:
             _forked = None
+
+
+def forked_pool(workers: int) -> ProcessPoolExecutor:
+    """Processes forked from this one (they share what it has loaded); a process that
+    dies breaks the pool, so no build waits forever for it."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def _workers() -> int:
