@@ -132,7 +132,7 @@ def write_dumps(
         finally:
             _forked = None
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        _remove(work)
     return union
 
 
@@ -153,6 +153,13 @@ def _write_job(job: _Job) -> tuple[str, int, str, _Failure | None]:
     except GuidebookError as err:
         return path, 0, "", (type(err), err.message, err.hint)
     return path, size, digest, None
+
+
+def _remove(work: Path) -> None:
+    # The work folder holds files only (the external sort cleans up its own).
+    for path in work.iterdir():
+        path.unlink(missing_ok=True)
+    work.rmdir()
 
 
 def _write_syntax(
