@@ -88,15 +88,19 @@ class LiveStore:
 
 
 @contextlib.contextmanager
-def live_store(kind: str, folder: Path) -> Iterator[LiveStore]:
-    """A fresh, empty store of ``kind``; skips the test where Virtuoso is not installed."""
+def live_store(
+    kind: str, folder: Path, *, union_default_graph: bool = True, result_rows: int = 100_000
+) -> Iterator[LiveStore]:
+    """A fresh, empty store of ``kind``; skips the test where Virtuoso is not installed.
+    ``union_default_graph`` (Oxigraph) and ``result_rows`` (Virtuoso's ResultSetMaxRows)
+    configure it; Virtuoso's default graph is always the union."""
     if kind == "oxigraph":
-        with oxigraph_server() as url:
+        with oxigraph_server(union_default_graph=union_default_graph) as url:
             yield LiveStore(kind, url + "/query", url + "/update", url + "/store")
     elif kind == "virtuoso":
         if virtuoso_binary() is None:
             pytest.skip(MISSING)
-        with virtuoso_server(folder) as server:
+        with virtuoso_server(folder, result_rows=result_rows) as server:
             yield LiveStore(
                 kind,
                 server.query,

@@ -67,7 +67,7 @@ MaxClientConnections = 10
 EnabledDavVSP = 0
 
 [SPARQL]
-ResultSetMaxRows = 100000
+ResultSetMaxRows = {result_rows}
 MaxQueryExecutionTime = 60
 """
 
@@ -99,8 +99,11 @@ def virtuoso_binary() -> str | None:
 
 
 @contextlib.contextmanager
-def virtuoso_server(folder: Path, *, timeout: float = 90.0) -> Iterator[Virtuoso]:
-    """Run Virtuoso on a fresh database in ``folder`` (which must be empty or new)."""
+def virtuoso_server(
+    folder: Path, *, timeout: float = 90.0, result_rows: int = 100_000
+) -> Iterator[Virtuoso]:
+    """Run Virtuoso on a fresh database in ``folder`` (which must be empty or new);
+    ``result_rows`` is its ResultSetMaxRows, where it cuts answers short."""
     binary = virtuoso_binary()
     if binary is None:
         raise RuntimeError(MISSING)
@@ -109,7 +112,8 @@ def virtuoso_server(folder: Path, *, timeout: float = 90.0) -> Iterator[Virtuoso
     http_port, sql_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
     ini.write_text(
-        INI.format(folder=folder, sql_port=sql_port, http_port=http_port), encoding="utf-8"
+        INI.format(folder=folder, sql_port=sql_port, http_port=http_port, result_rows=result_rows),
+        encoding="utf-8",
     )
     url = f"http://127.0.0.1:{http_port}"
     command = [binary, "+foreground", "+configfile", str(ini)]

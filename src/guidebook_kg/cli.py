@@ -17,7 +17,7 @@ import pyoxigraph
 
 from guidebook_kg import export as exporting
 from guidebook_kg import store as store_module
-from guidebook_kg.errors import GuidebookError
+from guidebook_kg.errors import GuidebookError, UsageError
 from guidebook_kg.progress import Progress, counting, for_terminal
 from guidebook_kg.project import Project, find_project
 
@@ -185,6 +185,19 @@ class _EngineName(click.ParamType[str]):
 @click.option("--limit", type=click.IntRange(min=0), default=0, show_default=True,
               help="List at most this many results in the text report (0: all); the "
               "counts per rule at its top cover every result.")
+@click.option("--endpoint", metavar="URL",
+              help="Validate the data held by this remote SPARQL 1.1 store (loaded with "
+              "`guidebook push`) instead of the local files; the same report.")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="With --endpoint: read these named graphs as the data, instead of the "
+              "store's default graph (which must be the union of its graphs). Repeatable.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="With --endpoint: seconds each query may take.")
+@click.option("--user", metavar="NAME",
+              help="With --endpoint: user for HTTP authentication; the password is read "
+              "from the GUIDEBOOK_ENDPOINT_PASSWORD environment variable.")
+@click.option("--auth", type=click.Choice(["basic", "digest"]), default="basic",
+              show_default=True, help="HTTP authentication scheme used with --user.")
 @quiet_option
 @pass_app
 def validate_command(
@@ -196,14 +209,21 @@ def validate_command(
     shape: str | None,
     engine: str,
     limit: int,
+    endpoint: str | None,
+    graphs: tuple[str, ...],
+    timeout: float,
+    user: str | None,
+    auth: str,
     quiet: bool,
 ) -> None:
     """Check the graph against the shapes: structure and evidence standards.
 
     Without PATH, validates the project's ontology and data (plus --data files). With
-    PATHs (files or folders), validates those files with the project's ontology. Exit
-    status: 0 conforms at --fail-on, 1 results at or above it, 3 unreadable data or
-    broken shapes.
+    PATHs (files or folders), validates those files with the project's ontology. With
+    --endpoint, validates what a remote store holds, with the fast engine, query by query
+    (nothing is downloaded in bulk); the store needs the ontology and the derived graph,
+    as `guidebook push` sends them. Exit status: 0 conforms at --fail-on, 1 results at or
+    above it, 3 unreadable data or broken shapes, 4 the endpoint failed or lacks the data.
 
     \b
     Examples:
@@ -212,10 +232,21 @@ def validate_command(
         guidebook validate --focus infant-parent-psychotherapy --format json
         guidebook validate --shape RatingAgreesWithEvidence
         guidebook validate --limit 20 --quiet
+        guidebook validate --endpoint http://127.0.0.1:7878/query
+        guidebook validate --endpoint http://127.0.0.1:8890/sparql --user dba --auth digest
     """
     from guidebook_kg import validate as validating
 
     progress = app.reporting(quiet)
+    if endpoint:
+        report = _validate_endpoint(app, endpoint, paths, engine, graphs, timeout, user, auth,
+                                    focus, shape, progress)
+        click.echo(validating.render(report, fmt, limit=limit or None), nl=False)
+        validating.verdict(report, fail_on)
+        return
+    if graphs or user:
+        raise UsageError(f"{'--graph' if graphs else '--user'} needs --endpoint",
+                         hint="locally, every graph is read")
     data = (
         validating.load_paths(app.project, [*paths, *app.extra], progress)
         if paths
@@ -226,6 +257,24 @@ def validate_command(
     )
     click.echo(validating.render(report, fmt, limit=limit or None), nl=False)
     validating.verdict(report, fail_on)
+
+
+def _validate_endpoint(app: AppContext, endpoint: str, paths: Sequence[Path], engine: str,
+                       graphs: Sequence[str], timeout: float, user: str | None, auth: str,
+                       focus: str | None, shape: str | None, progress: Progress) -> Any:
+    import os
+
+    from guidebook_kg.remotevalidate import validate_endpoint
+
+    if paths or app.extra:
+        raise UsageError("--endpoint validates what the store holds: no PATH or --data with it",
+                         hint="push the files first (guidebook push), then validate the store")
+    if engine != "fast":
+        raise UsageError("--endpoint works with the fast engine only",
+                         hint="leave out --engine")
+    return validate_endpoint(endpoint, app.project, graphs=graphs, timeout=timeout, user=user,
+                             password=os.environ.get("GUIDEBOOK_ENDPOINT_PASSWORD"), auth=auth,
+                             focus=focus, shape=shape, progress=progress)
 
 
 @main.command("build")

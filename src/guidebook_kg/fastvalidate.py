@@ -44,8 +44,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from guidebook_kg import prebinding, pyshacl_engine
+from guidebook_kg.datasource import Data, Row, as_data
 from guidebook_kg.decorrelate import decorrelate
-from guidebook_kg.errors import InputError
+from guidebook_kg.errors import InputError, UsageError
 from guidebook_kg.prefixes import PREFIXES
 from guidebook_kg.report import SH, Severity, ValidationResult, path_text
 from guidebook_kg.shacl import EngineInput, check_sparql, describe, sparql_prefixes
@@ -578,9 +579,9 @@ Planned = dict[tuple[Term, ...], list[tuple[_Job, "Constraint"]]]
 class Evaluator:
     """Evaluates shapes over one data store; caches what it learns about the data."""
 
-    def __init__(self, data: ox.Store, shapes: ox.Store,
+    def __init__(self, data: ox.Store | Data, shapes: ox.Store,
                  focus_hint: frozenset[str] | None = None) -> None:
-        self.data = data
+        self.data = as_data(data)  # the embedded store or a remote one (datasource.py)
         self.shapes = shapes
         self.focus_hint = focus_hint
         self._sparql_bulk: dict[int, dict[Term, list[dict[str, Term]]]] = {}
@@ -594,10 +595,8 @@ class Evaluator:
 
     # ---- data access
 
-    def select(self, query: str) -> Iterator[ox.QuerySolution]:
-        solutions = self.data.query(query, use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
-        return iter(solutions)
+    def select(self, query: str) -> Iterator[Row]:
+        return iter(self.data.select(query))
 
     def subclasses(self, cls: ox.NamedNode) -> set[ox.NamedNode]:
         """``cls`` and every class below it through rdfs:subClassOf in the data."""
@@ -634,6 +633,7 @@ class Evaluator:
         kind = path.kind
         if kind == "pred":
             assert path.predicate is not None
+            self.data.prefetch(nodes, path.predicate, forward)
             reached: set[Term] = set()
             for node in nodes:
                 reached |= (self.objects(node, path.predicate) if forward
@@ -777,6 +777,8 @@ class Evaluator:
 
     def _job_values(self, job: _Job) -> dict[Term, set[Term]]:
         if job._values is None:
+            if job.shape.predicate is not None:
+                self.data.prefetch(job.focus, job.shape.predicate, True)
             values = {f: self.values(f, job.shape) for f in job.focus}
             job._values = {f: v for f, v in values.items() if v}
         return job._values
@@ -885,7 +887,14 @@ class Evaluator:
         # Each distinct value is checked once per constraint; only the subjects of
         # failing values are looked up.
         bad: dict[tuple[ox.NamedNode, Term], set[Term]] = {}
-        for row in self.select(_bound("values", plan)):
+        rows: Iterable[Row] = self.select(_bound("values", plan))
+        if self.data.batches:
+            rows = list(rows)
+            for key, jobs in plan.items():
+                found = {row["value"] for row in rows if row["path"] == key[0]}
+                for _job, c in jobs:
+                    self._prefetch_for(c, found)
+        for row in rows:
             path, value = row["path"], row["value"]
             assert isinstance(path, ox.NamedNode)
             for job, c in plan.get((path,), ()):
@@ -895,6 +904,14 @@ class Evaluator:
                         subjects = bad[(path, value)] = self.subjects(path, value)
                     for this in subjects & job.focus:
                         self.report(job.shape, c.component, this, value)
+
+    def _prefetch_for(self, c: Constraint, values: set[Term]) -> None:
+        """Announce the lookups that checking ``values`` against the shapes of ``c``
+        (sh:node, sh:or, ...) makes: their property shapes' predicates, in one batch."""
+        for shape in c.shapes:
+            for used in shape.tree():
+                if used.predicate is not None:
+                    self.data.prefetch(values, used.predicate, True)
 
     def _value_ok(self, c: Constraint, value: Term) -> bool:
         cache = self._value_checks.setdefault(id(c), {})
@@ -945,10 +962,14 @@ class Evaluator:
         if per_focus is not None:
             # sh:equals also fails where the other property has values and this one none.
             nodes = focus if name == "equals" else with_values
+            if self.data.batches and isinstance(c.value, ox.NamedNode):
+                self.data.prefetch(nodes, c.value, True)
             for f in nodes:
                 for value in per_focus(self, c, f, with_values.get(f, set())):
                     report(f, value)
             return
+        if c.shapes and self.data.batches:
+            self._prefetch_for(c, set().union(*with_values.values()))
         for f, values in with_values.items():
             for v in values:
                 if not self._value_ok(c, v):
@@ -1010,7 +1031,7 @@ class Evaluator:
             everything = self._sparql_bulk.get(id(sparql))
             if everything is None:
                 everything = self._sparql_bulk[id(sparql)] = {}
-                for row in self._run_sparql(sparql, sparql.runnable):
+                for row in self._run_sparql(sparql, self._text(sparql)):
                     this = row.get("this")
                     if this is not None:
                         everything.setdefault(this, []).append(row)
@@ -1027,7 +1048,7 @@ class Evaluator:
             batch = todo[start:start + size]
             for node in batch:
                 cache[node] = []
-            query = prebinding.insert_values(sparql.runnable, [str(t) for t in batch])
+            query = prebinding.insert_values(self._text(sparql), [str(t) for t in batch])
             for row in self._run_sparql(sparql, query):
                 this = row.get("this", batch[0]) if size > 1 else batch[0]
                 if this in cache:
@@ -1037,10 +1058,13 @@ class Evaluator:
                 found[node] = cache[node]
         return found
 
+    def _text(self, sparql: SparqlConstraint) -> str:
+        """The query to run: with its EXISTS rewritten for the embedded store, as written
+        for a remote store (which plans EXISTS itself; see datasource.py)."""
+        return sparql.runnable if self.data.decorrelate else sparql.plan.text
+
     def _run_sparql(self, sparql: SparqlConstraint, query: str) -> list[dict[str, Term]]:
-        solutions = self.data.query(query, prefixes=sparql.prefixes,
-                                    use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
+        solutions = self.data.select(query, sparql.prefixes)
         names = [v.value for v in solutions.variables]
         rows: dict[tuple[Term | None, ...], dict[str, Term]] = {}
         for solution in solutions:
@@ -1349,6 +1373,13 @@ def validate(request: EngineInput) -> list[ValidationResult]:
         if collecting:
             gc.enable()
     if handed_over:
+        if not isinstance(request.data, ox.Store):
+            why = handed_over[0].problem() or "a blank-node focus node pre-bound in a query"
+            raise UsageError(
+                f"{handed_over[0].nt} needs the pyshacl engine ({why}), "
+                "which validates the embedded store only, not a remote one",
+                hint="validate a local copy of the graph (guidebook validate without --endpoint)",
+            )
         results += _with_pyshacl(request, handed_over)
     return results
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from guidebook_kg.errors import InputError
+from guidebook_kg.errors import InputError, UsageError
 from guidebook_kg.report import SH, Severity, ValidationResult, compact, display, path_text
 from guidebook_kg.shacl import EngineInput, check_sparql, file_of, sparql_prefixes
 
@@ -33,6 +33,11 @@ def validate(request: EngineInput) -> list[ValidationResult]:
     from pyshacl.errors import ReportableRuntimeError
 
     check_sparql(request.shapes)
+    if not isinstance(request.data, ox.Store):
+        raise UsageError(
+            "the pyshacl engine validates the embedded store only, not a remote store",
+            hint="use the fast engine (the default) with --endpoint",
+        )
     # rdflib logs (with a traceback) every ill-typed literal it converts, and warns about
     # odd booleans; the report says what is wrong with them instead.
     with warnings.catch_warnings(), _quiet():

@@ -30,7 +30,7 @@ from importlib.resources import files
 from typing import Any
 
 import pyoxigraph as ox
-from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from guidebook_kg import views
@@ -63,6 +63,12 @@ class Endpoint:
     turns an empty answer from a store whose default graph misses the project's named
     graphs into an :class:`EndpointError` that says how to fix it; turn it off for
     queries that read named graphs only (``guidebook push`` counting its graphs).
+    ``named_graphs`` also sends those graphs as ``named-graph-uri``, so ``GRAPH ?g``
+    ranges over them (the protocol leaves no named graphs when only default graphs are
+    named). ``user``/``password`` authenticate every request (``auth``: basic or digest).
+
+    :attr:`truncated` says whether the last answer was cut short by the store (Virtuoso
+    stops at its ``ResultSetMaxRows`` and says so in an ``X-SPARQL-MaxRows`` header).
     """
 
     def __init__(
@@ -72,6 +78,10 @@ class Endpoint:
         timeout: float = DEFAULT_TIMEOUT,
         default_graphs: Sequence[str] = (),
         explain_empty: bool = True,
+        named_graphs: bool = False,
+        user: str | None = None,
+        password: str | None = None,
+        auth: str = "basic",
     ) -> None:
         self.url = url
         self.timeout = timeout
@@ -82,7 +92,10 @@ class Endpoint:
                 raise UsageError(f"--graph {graph}: not an IRI ({err})") from None
         self.default_graphs = tuple(default_graphs)
         self.explain_empty = explain_empty
+        self.named_graphs = named_graphs
+        self.credentials = None if user is None else (user, password or "", auth)
         self.server: str | None = None  # the store's Server header, once it has answered
+        self.truncated: str | None = None  # the row limit the last answer stopped at
         self._default_graph_checked = False
 
     def _client(self, accept: str, *, dataset: bool = True) -> SPARQLWrapper:
@@ -95,6 +108,12 @@ class Endpoint:
         if dataset:
             for graph in self.default_graphs:
                 client.addParameter("default-graph-uri", graph)
+                if self.named_graphs:
+                    client.addParameter("named-graph-uri", graph)
+        if self.credentials is not None:
+            user, password, scheme = self.credentials
+            client.setHTTPAuth(DIGEST if scheme == "digest" else BASIC)
+            client.setCredentials(user, password)
         return client
 
     def _body(self, query: str, accept: str, *, dataset: bool = True) -> bytes:
@@ -104,6 +123,7 @@ class Endpoint:
             response = client.query()
             try:
                 self.server = response.response.headers.get("Server") or self.server
+                self.truncated = response.response.headers.get("X-SPARQL-MaxRows")
                 return bytes(response.response.read())
             finally:
                 response.response.close()
@@ -280,7 +300,10 @@ def _term(binding: Mapping[str, Any] | None) -> Term | None:
     if kind == "uri":
         return ox.NamedNode(value)
     if kind == "bnode":
-        return ox.BlankNode(value)
+        try:
+            return ox.BlankNode(value)
+        except ValueError:  # Virtuoso's labels (nodeID://b10001) are not N-Triples labels
+            return ox.BlankNode("x" + value.encode("utf-8").hex())
     if kind in ("literal", "typed-literal"):
         if "xml:lang" in binding:
             return ox.Literal(value, language=binding["xml:lang"])

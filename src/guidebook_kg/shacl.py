@@ -16,6 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from guidebook_kg.datasource import Data
 from guidebook_kg.errors import InputError, where
 from guidebook_kg.prebinding import restrictions
 from guidebook_kg.prefixes import PREFIXES
@@ -38,7 +39,7 @@ class EngineInput:
     results by them in any case, so every engine gives the same answer.
     """
 
-    data: ox.Store
+    data: ox.Store | Data  # the embedded store, or a remote one (datasource.py)
     shapes: ox.Store
     focus: frozenset[str] | None = None
     shapes_selected: frozenset[str] | None = None

@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from guidebook_kg import fastvalidate, pyshacl_engine
 from guidebook_kg import store as store_module
+from guidebook_kg.datasource import Data, as_data
 from guidebook_kg.derive import derive
 from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
 from guidebook_kg.namespaces import GB, programme_slug
@@ -185,7 +186,7 @@ def check_ratings(data: ox.Store, project: Project, focus: str | None = None) ->
 
 
 def check(
-    data: ox.Store,
+    data: ox.Store | Data,
     shapes: ox.Store,
     *,
     engine: str = DEFAULT_ENGINE,
@@ -215,6 +216,8 @@ def check(
         wanted = {_nt_iri(s) for s in selected}
         results = [r for r in results if r.source_shape in wanted]
 
+    # A remote store answers the lookups below from one batch (see datasource.py).
+    as_data(data).prefetch({n for r in results if (n := _node(r.focus_node))}, None, True)
     programmes = {
         r.focus_node: slug for r in results if (slug := _programme_slug(data, r.focus_node))
     }
@@ -257,7 +260,7 @@ def verdict(report: ValidationReport, fail_on: str) -> None:
 # ----------------------------------------------------------------------------- selection
 
 
-def resolve_focus(data: ox.Store, focus: str) -> frozenset[str]:
+def resolve_focus(data: ox.Store | Data, focus: str) -> frozenset[str]:
     """The node IRIs that ``--focus`` names: a slug or programme IRI names its whole file."""
     text = focus.strip()
     graphs = _graph_set(data)
@@ -521,11 +524,11 @@ def _shape_iris(shapes: ox.Store) -> set[str]:
     }
 
 
-def _graph_set(store: ox.Store) -> set[ox.NamedNode]:
+def _graph_set(store: ox.Store | Data) -> set[ox.NamedNode]:
     return {g for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
 
 
-def _programme_slug(store: ox.Store, focus: str) -> str | None:
+def _programme_slug(store: ox.Store | Data, focus: str) -> str | None:
     node = _node(focus)
     if node is None:
         return None
@@ -538,7 +541,7 @@ def _programme_slug(store: ox.Store, focus: str) -> str | None:
     return slugs[0] if slugs else None
 
 
-def _checked_programmes(store: ox.Store, focus: frozenset[str] | None) -> int:
+def _checked_programmes(store: ox.Store | Data, focus: frozenset[str] | None) -> int:
     if focus is None:
         # Programmes, not files: data/shared.ttl and the like hold no programme.
         typed = store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(GB.Programme))
@@ -546,7 +549,7 @@ def _checked_programmes(store: ox.Store, focus: frozenset[str] | None) -> int:
     return len({slug for node in focus if (slug := _programme_slug(store, _nt_iri(node)))})
 
 
-def _label(store: ox.Store, focus: str) -> str | None:
+def _label(store: ox.Store | Data, focus: str) -> str | None:
     node = _node(focus)
     if node is None:
         return None
