@@ -173,7 +173,8 @@ def test_rebuilding_into_the_same_folder_replaces_it_with_the_same_bytes(tmp_pat
 
     assert result.exit_code == 0, result.output
     assert files_of(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]  # nothing left behind
+    # Nothing left behind but the note of what the build was made from.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".dist.inputs", "dist"]
 
 
 def test_a_file_someone_put_in_the_build_is_not_deleted(tmp_path: Path) -> None:
@@ -509,7 +510,8 @@ def previous(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
 
 def _untouched(out: Path, before: dict[str, bytes]) -> None:
     assert files_of(out) == before
-    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary folders left
+    # No temporary folders left (the note of the previous build's inputs stays).
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([out.name, f".{out.name}.inputs"])
 
 
 def test_data_that_breaks_a_shape_is_not_published(previous: tuple[Path, dict[str, bytes]]) -> None:

@@ -114,7 +114,11 @@ def federated(draw: st.DrawFn, endpoint: str) -> str:
 
 @pytest.mark.server
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    # The same examples every run, so the count checked below does not depend on luck.
+    derandomize=True,
 )
 @given(data=st.data())
 def test_whatever_oxigraph_would_call_is_found(
@@ -139,7 +143,7 @@ CALLED: list[str] = []
 @pytest.mark.server
 def test_the_property_above_saw_oxigraph_call_the_listener() -> None:
     # Otherwise it proved nothing: most generated queries do reach the endpoint.
-    assert len(CALLED) > 50
+    assert len(CALLED) > 50, len(CALLED)
 
 
 @settings(

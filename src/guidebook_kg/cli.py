@@ -412,7 +412,13 @@ def build_command(
     progress = app.reporting(quiet)
     try:
         result = publish.build(
-            app.project, app.store, out, release_date=release_date, progress=progress, **kwargs
+            app.project,
+            app.store,
+            out,
+            release_date=release_date,
+            progress=progress,
+            loaded_from=app.extra,
+            **kwargs,
         )
     except publish.BuildRefused as refused:
         click.echo(refused.details, err=True, nl=False)

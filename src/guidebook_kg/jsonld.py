@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -347,3 +347,56 @@ def _sort_key(term: Value) -> tuple[int, str]:
     # IRIs, then blank nodes, then literals; each by its N-Triples form.
     rank = 0 if isinstance(term, ox.NamedNode) else 1 if isinstance(term, ox.BlankNode) else 2
     return rank, str(term)
+
+
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
+def write_sorted(
+    triples: Iterable[ox.Triple],
+    blank: Iterable[ox.Triple],
+    context: Context,
+    output: Writable,
+) -> None:
+    """Write the same bytes as :func:`dumps` to ``output``, one node at a time.
+
+    ``triples`` must come sorted by subject (IRIs before blank nodes, each by its
+    N-Triples form: the order of a sorted N-Triples file) and hold each triple once;
+    ``blank`` is every triple among them with a blank node as subject or object, which
+    is all that finding the lists needs. Only one subject's statements are held at once.
+    """
+    linked: dict[Subject, dict[str, set[Value]]] = {}
+    for triple in blank:
+        subject, obj = _writable(triple)
+        linked.setdefault(subject, {}).setdefault(triple.predicate.value, set()).add(obj)
+    lists = _well_formed_lists(linked, context)
+    consumed = {node for chain in lists.values() for node in chain[1]}
+    output.write(('{\n  "@context": ' + context.encoded() + ',\n  "@graph": ').encode("utf-8"))
+    separator = b"[\n    "
+    current: Subject | None = None
+    properties: dict[str, set[Value]] = {}
+
+    def node() -> None:
+        nonlocal separator
+        if current is None or current in consumed:
+            return
+        text = json.dumps(_node(current, properties, context, lists), indent=2, ensure_ascii=False)
+        output.write(separator + text.replace("\n", "\n    ").encode("utf-8"))
+        separator = b",\n    "
+
+    for triple in triples:
+        subject, obj = _writable(triple)
+        if subject != current:
+            node()
+            current, properties = subject, {}
+        properties.setdefault(triple.predicate.value, set()).add(obj)
+    node()
+    output.write(b"[]\n}\n" if separator == b"[\n    " else b"\n  ]\n}\n")
+
+
+def _writable(triple: ox.Triple) -> tuple[Subject, Value]:
+    subject, obj = triple.subject, triple.object
+    if isinstance(subject, ox.Triple) or isinstance(obj, ox.Triple):
+        raise InputError("RDF-star triples cannot be written as JSON-LD 1.1")
+    return subject, obj

@@ -10,7 +10,10 @@ build did not write is never replaced.
 
 What the site presents (pages, the dataset description, result files) comes from
 :mod:`guidebook_kg.site`, which the server shares; this module is the pipeline: check,
-write every file into a staging folder, swap it in.
+write every file into a staging folder, swap it in. The dumps are streamed to disk
+(:mod:`guidebook_kg.dumps`); the resource pages and the dump syntaxes are written by
+forked processes, one per processor, sharing the loaded store; a previous build of the
+same inputs is kept (:mod:`guidebook_kg.buildstate`).
 
 Layout of the output folder (paths are also the site's URL paths under ``base``)::
 
@@ -36,14 +39,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import gzip
 import hashlib
-import io
 import json
+import multiprocessing
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from importlib.resources import files
@@ -52,9 +56,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from guidebook_kg import fsutil, jsonld
-from guidebook_kg.errors import InputError, UsageError, ValidationFailed, where
-from guidebook_kg.linkeddata import SYNTAXES, canonical_quads, describe, serialize
+from guidebook_kg import buildstate, dumps, fsutil, jsonld
+from guidebook_kg.errors import (
+    GuidebookError,
+    InputError,
+    UsageError,
+    ValidationFailed,
+    where,
+)
+from guidebook_kg.linkeddata import describe, serialize
 from guidebook_kg.namespaces import ONTOLOGY, RDF
 from guidebook_kg.prefixes import BASE, ONTOLOGY_GRAPH
 from guidebook_kg.progress import Progress, counting
@@ -128,8 +138,15 @@ def build(
     base: str = BASE,
     release_date: str | None = None,
     progress: Progress = _no_progress,
+    loaded_from: Sequence[Path] | None = None,
 ) -> BuildResult:
-    """Validate, check the ratings, and write the whole site into ``out`` atomically."""
+    """Validate, check the ratings, and write the whole site into ``out`` atomically.
+
+    ``loaded_from`` says that ``store`` holds exactly what :func:`guidebook_kg.store.load`
+    loads from ``project`` and these extra files: then a previous build in ``out`` made
+    from the same files, options and program, and not altered since, is kept as it is
+    (see :mod:`guidebook_kg.buildstate`).
+    """
     check_options(base, release_date)
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -146,6 +163,13 @@ def build(
             for note in fsutil.tidy_leftovers(out):
                 progress(note[0].upper() + note[1:])
             _check_replaceable(out)
+            inputs = None
+            if loaded_from is not None:
+                inputs = buildstate.fingerprint(project, loaded_from, base, release_date)
+                kept = buildstate.unchanged(out, inputs)
+                if kept is not None:
+                    progress("Nothing changed since the last build: it is kept as it is")
+                    return BuildResult(out, kept.files, kept.triples, kept.programmes)
             catalogue = views.load_views(project)
             _check_ontology(project, store)
             check(project, store, progress, catalogue)
@@ -155,10 +179,19 @@ def build(
                     project, store, staging, base, release_date, progress, catalogue
                 )
                 os.sync()  # the new build is on disk before it replaces the old one
+                buildstate.forget(out)
                 fsutil.swap_in(staging, out)
+                if inputs is not None:
+                    buildstate.remember(out, inputs, result.triples, result.programmes)
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     shutil.rmtree(staging)
+    except BrokenProcessPool:
+        raise InputError(
+            "a process writing the build stopped before it finished (out of memory?); "
+            "nothing was published",
+            hint="free some memory and build again",
+        ) from None
     except OSError as err:
         raise InputError(
             f"{where(out)}: cannot write the build: {err.strerror or err}",
@@ -259,6 +292,10 @@ class _Writer:
         target.write_bytes(data)
         self.files[path] = (len(data), hashlib.sha256(data).hexdigest())
 
+    def record(self, path: str, size: int, digest: str) -> None:
+        """Note a file written under the root by other means."""
+        self.files[path] = (size, digest)
+
 
 def _write_site(
     project: Project,
@@ -274,47 +311,20 @@ def _write_site(
     writer.write(CONTEXT_FILE, _context_bytes(context))
 
     with counting(progress, "Writing the dumps", len(DUMPS)) as advance:
-        quads = canonical_quads(store)
-        union = _union(quads)
-        for name, compression in DUMPS:
-            syntax = SYNTAXES[name]
-            statements = quads if syntax.dataset else union
-            data = serialize(statements, syntax, context)
-            path = f"{DUMP_STEM}.{syntax.extension}"
-            if compression == "gzip":
-                data, path = _gzip(data), path + ".gz"
-            writer.write(path, data)
-            advance(1)
+        union = dumps.write_dumps(
+            store, root, DUMP_STEM, DUMPS, context, writer.record, advance, _workers()
+        )
 
     progress("Writing the ontology, its documentation and the shapes")
     sources = _copy_sources(writer, project)
     for name in STATIC_FILES:
         writer.write(f"{links.STATIC}/{name}", static_file(name))
-    pages = SitePages(store, catalogue, base, ontology_files=sources["ontology"])
+    pages = SitePages(
+        store, catalogue, base, ontology_files=sources["ontology"], unchanging=True
+    )
     sitemap = pages.sitemap
     # Programmes, studies, outcomes, concepts, people ...: a page (and its RDF) each.
-    with counting(progress, "Writing resource pages", len(sitemap.pages)) as advance:
-        for iri in pages.in_build_order():
-            path = sitemap.path(iri)
-            stem = path.rsplit(".", 1)[0]
-            description = describe(store, iri)
-            for syntax in links.STATIC_SYNTAXES:
-                writer.write(
-                    f"{stem}.{syntax.extension}",
-                    serialize(description.all_triples, syntax, context),
-                )
-            number, last = 1, 1
-            while number <= last:
-                here = links.page_file(path, number)
-                rendered = pages.resource(
-                    iri, links.StaticLinks(sitemap, here), number, description
-                )
-                if rendered is None:
-                    break
-                writer.write(here, rendered.body)
-                last = rendered.pages
-                number += 1
-            advance(1)
+    _write_resources(pages, context, writer, progress)
 
     _write_views(writer, store, catalogue, progress)
 
@@ -328,7 +338,7 @@ def _write_site(
             hint="pass --release-date YYYY-MM-DD",
         )
     issued = min(issued, modified)
-    stats = dataset.statistics(store, union)
+    stats = dataset.statistics(store, dumps.triples(union))
 
     progress("Writing the dataset description and the site's own pages")
     distributions = dataset.downloads(base, writer.files)
@@ -377,6 +387,95 @@ def _write_site(
     return BuildResult(root, dict(writer.files), stats.triples, stats.programmes)
 
 
+# Resource pages are rendered by as many processes as there are processors, forked once
+# the store is loaded (they share it); a build of fewer pages stays in one process.
+_PARALLEL_FROM = 400
+_CHUNK = 40
+_forked: tuple[SitePages, jsonld.Context, Path] | None = None
+
+
+def _write_resources(
+    pages: SitePages, context: jsonld.Context, writer: _Writer, progress: Progress
+) -> None:
+    iris = list(pages.in_build_order())
+    with counting(progress, "Writing resource pages", len(iris)) as advance:
+        workers = _workers() if len(iris) >= _PARALLEL_FROM else 1
+        if workers <= 1:
+            for iri in iris:
+                _write_resource(pages, context, writer, iri)
+                advance(1)
+            return
+        global _forked
+        _forked = (pages, context, writer.root)
+        chunks = [iris[i : i + _CHUNK] for i in range(0, len(iris), _CHUNK)]
+        try:
+            with forked_pool(workers) as pool:
+                for chunk, (written, failure) in zip(
+                    chunks, pool.map(_render_chunk, chunks), strict=True
+                ):
+                    if failure is not None:
+                        kind, message, hint = failure
+                        raise kind(message, hint=hint)
+                    writer.files.update(written)
+                    advance(len(chunk))
+        finally:
+            _forked = None
+
+
+def forked_pool(workers: int) -> ProcessPoolExecutor:
+    """Processes forked from this one (they share what it has loaded); a process that
+    dies breaks the pool, so no build waits forever for it."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def _workers() -> int:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+_Failure = tuple[type[GuidebookError], str, str | None]
+
+
+def _render_chunk(
+    chunk: list[str],
+) -> tuple[dict[str, tuple[int, str]], _Failure | None]:
+    """In a forked process: write the pages of ``chunk``, say what was written."""
+    assert _forked is not None
+    pages, context, root = _forked
+    writer = _Writer(root)
+    try:
+        for iri in chunk:
+            _write_resource(pages, context, writer, iri)
+    except GuidebookError as err:
+        return {}, (type(err), err.message, err.hint)
+    return writer.files, None
+
+
+def _write_resource(pages: SitePages, context: jsonld.Context, writer: _Writer, iri: str) -> None:
+    """A resource's page (each page of its listings) and its RDF."""
+    sitemap = pages.sitemap
+    path = sitemap.path(iri)
+    stem = path.rsplit(".", 1)[0]
+    description = describe(pages.store, iri)
+    for syntax in links.STATIC_SYNTAXES:
+        writer.write(
+            f"{stem}.{syntax.extension}",
+            serialize(description.all_triples, syntax, context),
+        )
+    number, last = 1, 1
+    while number <= last:
+        here = links.page_file(path, number)
+        rendered = pages.resource(iri, links.StaticLinks(sitemap, here), number, description)
+        if rendered is None:
+            break
+        writer.write(here, rendered.body)
+        last = rendered.pages
+        number += 1
+
+
 def _write_pages(
     writer: _Writer,
     path_of: Callable[[int], str],
@@ -397,21 +496,6 @@ def _write_pages(
 def static_file(name: str) -> bytes:
     """One of the site's own static files (stylesheet, scripts), from the package."""
     return files("guidebook_kg").joinpath(f"site/static/{name}").read_bytes()
-
-
-def _union(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
-    # Sorted quads give triples in graph order; the union is sorted again as triples.
-    return sorted(
-        {q.triple for q in quads}, key=lambda t: (str(t.subject), str(t.predicate), str(t.object))
-    )
-
-
-def _gzip(data: bytes) -> bytes:
-    # mtime=0 and no file name in the header: the same input gives the same bytes.
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as handle:
-        handle.write(data)
-    return buffer.getvalue()
 
 
 def _copy_sources(writer: _Writer, project: Project) -> dict[str, list[str]]:

@@ -406,27 +406,40 @@ def map_page(
     words: RatingWords,
     params: Mapping[str, str],
     number: int = 1,
+    kept: dict[str, Any] | None = None,
 ) -> html.Rendered | None:
     """Page ``number`` of the map: on the server filtered by ``params``; in a build, every
-    programme with the filters' answers for the page's script."""
+    programme with the filters' answers for the page's script (read once for all pages
+    when ``kept`` is given: a build passes the same dict for every page)."""
     view = catalogue.get(MAP_VIEW)
     if view is None:
         return None
     error = None
     given = dict(params) if links.dynamic else {}
-    try:
-        model = read_map(engine, catalogue, given, words)
-    except InputError as err:
-        error = str(err)
-        model = read_map(engine, catalogue, {}, words)
-        model.rows = []
+    if kept is not None and not given and "model" in kept:
+        model = kept["model"]
+    else:
+        try:
+            model = read_map(engine, catalogue, given, words)
+        except InputError as err:
+            error = str(err)
+            model = read_map(engine, catalogue, {}, words)
+            model.rows = []
+        if kept is not None and not given and error is None:
+            kept["model"] = model
     found = page_of(
         model.rows, number, PROGRAMMES_PER_PAGE, lambda n: links.route("map", n, given) or ""
     )
     if found is None:
         return None
     shown, paging = found
-    data = None if links.dynamic else _filters(engine, catalogue, choices, model)
+    data = None
+    if not links.dynamic:
+        data = kept.get("filters") if kept is not None else None
+        if data is None:
+            data = _filters(engine, catalogue, choices, model)
+            if kept is not None:
+                kept["filters"] = data
     page = html.render(
         "map.html.j2",
         links,

@@ -43,6 +43,10 @@ class Reader:
     def subjects(self, p: str, o: Any) -> list[Any]:
         raise NotImplementedError
 
+    def has(self, s: Any) -> bool:
+        """Whether the graph says anything about ``s``."""
+        raise NotImplementedError
+
     def one(self, s: Any, p: str) -> Any | None:
         if s is None:
             return None
@@ -169,6 +173,11 @@ class StoreReader(Reader):
     def subjects(self, p: str, o: Any) -> list[Any]:
         found = {q.subject for q in self.store.quads_for_pattern(None, ox.NamedNode(p), o)}
         return sorted(found, key=str)
+
+    def has(self, s: Any) -> bool:
+        if not isinstance(s, ox.NamedNode | ox.BlankNode):
+            return False
+        return next(iter(self.store.quads_for_pattern(s, None, None)), None) is not None
 
     def label_or_none(self, s: Any) -> str | None:
         if s not in self._labels:

@@ -5,7 +5,6 @@ but for its links.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -20,23 +19,43 @@ from guidebook_kg.site.concept import APART, concept_page
 from guidebook_kg.site.evidencemap import map_page
 from guidebook_kg.site.finder import finder_page, static_finder_page
 from guidebook_kg.site.forms import Choices
-from guidebook_kg.site.graph import StoreReader, TripleIndex
+from guidebook_kg.site.graph import Reader, StoreReader
 from guidebook_kg.site.index import downloads_page, landing_page, programme_rows, views_page
 from guidebook_kg.site.links import Links
 from guidebook_kg.site.ontology import ontology_page
 from guidebook_kg.site.outcome import outcome_page
-from guidebook_kg.site.programme import PAGE_VIEW, page_model
+from guidebook_kg.site.programme import page_model
 from guidebook_kg.site.ratingwords import RatingWords
 from guidebook_kg.site.resource import referring, resource_page
 from guidebook_kg.site.study import study_model
 
-# Programme graphs kept at once: a build renders a programme and then its studies from
-# its graph; the server keeps a few recent ones.
-_GRAPHS_KEPT = 16
+
+class RememberingEngine:
+    """The store's engine, answering a query it was already asked from memory: for a
+    build, whose store does not change while it runs (the paged listings, the map and
+    its filters ask the same whole-graph questions on every page)."""
+
+    def __init__(self, engine: views.Engine) -> None:
+        self.engine = engine
+        self._tables: dict[str, views.Table] = {}
+        self._graphs: dict[str, list[ox.Triple]] = {}
+
+    def select(self, query: str) -> views.Table:
+        found = self._tables.get(query)
+        if found is None:
+            found = self._tables[query] = self.engine.select(query)
+        return views.Table(list(found.columns), list(found.rows))
+
+    def construct(self, query: str) -> list[ox.Triple]:
+        found = self._graphs.get(query)
+        if found is None:
+            found = self._graphs[query] = self.engine.construct(query)
+        return list(found)
 
 
 class SitePages:
-    """The pages of the site over one store."""
+    """The pages of the site over one store; ``unchanging`` when the store does not
+    change while the pages are made (a build), so that each question is asked once."""
 
     def __init__(
         self,
@@ -45,17 +64,20 @@ class SitePages:
         base: str,
         *,
         ontology_files: Sequence[str] = (),
+        unchanging: bool = False,
     ) -> None:
         self.store = store
         self.catalogue = catalogue
         self.sitemap = sitemap.Sitemap.of(store, base)
         self.reader = StoreReader(store)
-        self.engine = views.LocalEngine(store)
+        local = views.LocalEngine(store)
+        self.engine: views.Engine = RememberingEngine(local) if unchanging else local
+        self.unchanging = unchanging
+        self._map: dict[str, Any] = {}
         self.lookups = views.Lookups(self.engine, dict(catalogue))
         self.choices = Choices(self.engine, catalogue)
         self.words = RatingWords(self.engine, catalogue)
         self.ontology_files = list(ontology_files)
-        self._graphs: OrderedDict[str, TripleIndex] = OrderedDict()
         self._rows: list[dict[str, Any]] | None = None
         # The last listing of what refers to a resource: its pages are rendered in a row.
         self._referring: tuple[str, list[tuple[str, str]]] | None = None
@@ -120,39 +142,15 @@ class SitePages:
             self._referring = (iri, referring(self.store, self.reader, iri, skip))
         return self._referring[1]
 
-    def programme_graph(self, iri: str) -> TripleIndex | None:
-        """The ``programme-page`` graph of a programme, as an index (recent ones kept)."""
-        found = self._graphs.get(iri)
-        if found is not None:
-            self._graphs.move_to_end(iri)
-            return found
-        view = self.catalogue.get(PAGE_VIEW)
-        if view is None:
-            return None
-        terms = views.bind(view, {"programme": iri}, self.lookups)
-        found = TripleIndex(self.engine.construct(views.bound_text(view, terms)))
-        self._graphs[iri] = found
-        while len(self._graphs) > _GRAPHS_KEPT:
-            self._graphs.popitem(last=False)
-        return found
+    def programme_graph(self, iri: str) -> Reader | None:
+        """What a programme's page reads: the whole graph, through the store's indexes
+        (:func:`~guidebook_kg.site.programme.page_model` follows the programme's links; a
+        query per programme cost more than rendering its page)."""
+        return self.reader if self.reader.has(ox.NamedNode(iri)) else None
 
-    def study_graph(self, iri: str) -> TripleIndex | None:
-        """The facts of a study's page: the page graphs of the programmes it evaluates."""
-        programmes = self.programmes_of(iri)
-        graphs = [g for g in (self.programme_graph(p) for p in programmes) if g is not None]
-        if not graphs:
-            return None
-        if len(graphs) == 1:
-            return graphs[0]
-        return TripleIndex(
-            {
-                ox.Triple(s, ox.NamedNode(p), o)
-                for g in graphs
-                for s, properties in g.out.items()
-                for p, objects in properties.items()
-                for o in objects
-            }
-        )
+    def study_graph(self, iri: str) -> Reader | None:
+        """What a study's page reads: the whole graph, as for the programmes it evaluates."""
+        return self.reader if self.programmes_of(iri) else None
 
     def programmes_of(self, study: str) -> list[str]:
         return sorted(
@@ -221,5 +219,12 @@ class SitePages:
     ) -> html.Rendered | None:
         """The evidence gap map (filtered by ``params`` on the server)."""
         return map_page(
-            links, self.engine, self.catalogue, self.choices, self.words, params or {}, number
+            links,
+            self.engine,
+            self.catalogue,
+            self.choices,
+            self.words,
+            params or {},
+            number,
+            self._map if self.unchanging else None,
         )

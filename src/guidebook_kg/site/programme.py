@@ -1,12 +1,12 @@
-"""The programme page: a programme's Guidebook page, from the graph the ``programme-page``
-view constructs.
+"""The programme page: a programme's Guidebook page, read from the graph by following the
+programme's links (the ``programme-page`` view constructs the same facts as a graph, for
+those who want them as RDF).
 
-This module only arranges the facts of that graph (grouping, ordering, number
+This module only arranges the facts of the graph (grouping, ordering, number
 formatting); it decides nothing about ratings. "Why this rating" is what the evidence
 standards derived (``graph/derived``: one criterion result per criterion of each
 assessment, with the studies behind it, the possible and derived ratings, what the
-record lacks), read as stated there. The same graph holds every study of the programme
-three links deep, so the study pages are arranged from it too (see
+record lacks), read as stated there. The study pages are arranged the same way (see
 :mod:`guidebook_kg.site.study`).
 """
 
@@ -32,7 +32,7 @@ from guidebook_kg.namespaces import (
     SKOS,
 )
 from guidebook_kg.site import charts
-from guidebook_kg.site.graph import Reader, TripleIndex
+from guidebook_kg.site.graph import Reader, StoreReader, TripleIndex
 from guidebook_kg.site.sitemap import anchor
 from guidebook_kg.site.text import capitalised, follow_up_words, integer, month_year, number
 
@@ -134,9 +134,10 @@ def finding_view(g: Reader, f: Any, study_name: Mapping[Any, str]) -> FindingVie
     )
 
 
-def page_model(triples: Iterable[ox.Triple] | TripleIndex, programme: str) -> dict[str, Any]:
-    """Arrange the page graph into what the templates show."""
-    g = triples if isinstance(triples, TripleIndex) else TripleIndex(triples)
+def page_model(triples: Iterable[ox.Triple] | Reader, programme: str) -> dict[str, Any]:
+    """Arrange the page graph (its triples, or a reader of the whole graph) into what the
+    templates show."""
+    g = triples if isinstance(triples, Reader) else TripleIndex(triples)
     p = ox.NamedNode(programme)
     if not g.has(p):
         raise InputError(f"no facts about programme {programme}")
@@ -589,8 +590,9 @@ def page(
     """The Guidebook page of ``programme`` (slug or IRI) in ``fmt``: Markdown, or the
     site's programme page as a document read on its own (every link an IRI).
 
-    ``catalogue`` is the project's views (:func:`guidebook_kg.views.load_views`); the
-    page's facts come from its ``programme-page`` view.
+    ``catalogue`` is the project's views (:func:`guidebook_kg.views.load_views`), used to
+    find the programme; the page's facts are read from the store as ``build`` and
+    ``serve`` read them.
     """
     from guidebook_kg import views
     from guidebook_kg.prefixes import BASE
@@ -599,14 +601,9 @@ def page(
 
     if fmt not in PAGE_FORMATS:
         raise InputError(f"unknown page format {fmt!r}", hint="use markdown or html")
-    if catalogue is None or PAGE_VIEW not in catalogue:
-        raise InputError(
-            f"the {PAGE_VIEW!r} view is missing", hint=f"restore queries/{PAGE_VIEW}.rq"
-        )
     engine = views.LocalEngine(store)
-    iri = views.resolve_programme(engine, catalogue, programme)
-    triples = views.run_graph_on(engine, catalogue[PAGE_VIEW], {"programme": iri.value}, catalogue)
-    model = page_model(triples, iri.value)
+    iri = views.resolve_programme(engine, catalogue or {}, programme)
+    model = page_model(StoreReader(store), iri.value)
     if fmt == "markdown":
         return html.render_text("programme.md.j2", page=model)
     from importlib.resources import files

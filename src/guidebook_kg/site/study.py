@@ -3,9 +3,9 @@ its rating and what it means, its findings with improvement indices, its reports
 references, the programmes it evaluates), with its raw properties kept, collapsed, for
 researchers.
 
-Its facts come from the ``programme-page`` graphs of the programmes it evaluates (each
-holds its studies three links deep, and every finding based on them), so a study page
-costs no query of its own.
+Its facts are read from the graph the way the pages of the programmes it evaluates read
+them (the study, its findings, the assessments that consider it), so a study page costs
+no query of its own.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from guidebook_kg.namespaces import GB, RDFS
 from guidebook_kg.site import charts
-from guidebook_kg.site.graph import TripleIndex
+from guidebook_kg.site.graph import Reader
 from guidebook_kg.site.programme import (
     FindingView,
     assessment_view,
@@ -29,7 +29,7 @@ from guidebook_kg.site.programme import (
 from guidebook_kg.site.text import capitalised
 
 
-def study_model(g: TripleIndex, study: str) -> dict[str, Any]:
+def study_model(g: Reader, study: str) -> dict[str, Any]:
     """Arrange the study's facts (from its programmes' page graphs) for the template."""
     s = ox.NamedNode(study)
     programmes = g.objects(s, GB.evaluates)
@@ -73,7 +73,7 @@ def study_model(g: TripleIndex, study: str) -> dict[str, Any]:
 
 
 def _figures(
-    g: TripleIndex, title: str, findings: list[FindingView], several: bool
+    g: Reader, title: str, findings: list[FindingView], several: bool
 ) -> list[charts.Figure]:
     """The improvement-index chart of the study's findings (of every programme it
     evaluates, each named when there are several)."""
