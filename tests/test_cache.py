@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from guidebook_kg import cache
+from guidebook_kg import cache, watching
 from guidebook_kg import store as store_module
 from guidebook_kg.project import CACHE, Project, find_project
 
@@ -153,15 +153,18 @@ def test_no_cache_loads_afresh_and_leaves_the_cache_alone(project: Project) -> N
 
 
 def test_the_command_line_option(project: Project) -> None:
-    # --no-cache: no cache folder written; without it, one is
+    # without --cache (the default) and with --no-cache: no cache folder written; with
+    # --cache or GUIDEBOOK_CACHE=1, one is
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "guidebook_kg", "--project",
                                str(project.root), *args], capture_output=True, text=True,
                               check=False, timeout=300)
 
+    assert run("validate").returncode == 0
+    assert not (project.root / CACHE).exists()
     assert run("--no-cache", "validate").returncode == 0
     assert not (project.root / CACHE).exists()
-    assert run("validate").returncode == 0
+    assert run("--cache", "validate").returncode == 0
     assert (project.root / CACHE / "current").is_file()
 
 
@@ -217,3 +220,15 @@ def test_validate_watch_reports_again_after_an_edit(project: Project) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_an_edit_made_while_the_first_validation_runs_is_seen(project: Project) -> None:
+    # --watch takes its snapshot before the first run, so a save during that run counts
+    before = watching.snapshot(project)
+    path = ipp(project)
+    path.write_text(path.read_text(encoding="utf-8") + "\n# saved meanwhile\n",
+                    encoding="utf-8")
+
+    first = next(watching.changes(project, since=before, sleep=lambda seconds: None))
+
+    assert first == [str(path)]

@@ -44,10 +44,11 @@ def changed(before: Snapshot, after: Snapshot) -> list[str]:
 
 def changes(project: Project, extra: Sequence[Path] = (), *, interval: float = 1.0,
             settle: float = 0.3, sleep: Callable[[float], None] = time.sleep,
-            ) -> Iterator[list[str]]:
+            since: Snapshot | None = None) -> Iterator[list[str]]:
     """Each time the project's files change: the files that did (forever; stop by not
-    asking for the next)."""
-    current = snapshot(project, extra)
+    asking for the next). Changes are counted from ``since`` (taken before the work the
+    caller did first, so an edit made meanwhile is not missed), else from now."""
+    current = snapshot(project, extra) if since is None else since
     while True:
         sleep(interval)
         seen = snapshot(project, extra)
