@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any, TextIO, cast
@@ -34,11 +35,12 @@ def _skip(n: int = 1) -> None:
     return None
 
 
-class Reporter:
+class Reporter(ABC):
     """A progress callable that can also count the items of a step."""
 
+    @abstractmethod
     def __call__(self, message: str) -> None:
-        raise NotImplementedError
+        """Say that a step begins."""
 
     @contextmanager
     def counting(self, label: str, total: int) -> Iterator[Advance]:

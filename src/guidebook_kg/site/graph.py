@@ -9,6 +9,7 @@ winning a tie so that the choice never depends on store order.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,18 +35,20 @@ def english(objects: Iterable[Any]) -> str | None:
     return None
 
 
-class Reader:
+class Reader(ABC):
     """Read-only questions about a graph; subclasses say where the triples come from."""
 
+    @abstractmethod
     def objects(self, s: Any, p: str) -> list[Any]:
-        raise NotImplementedError
+        """The objects of ``s p ?o``."""
 
+    @abstractmethod
     def subjects(self, p: str, o: Any) -> list[Any]:
-        raise NotImplementedError
+        """The subjects of ``?s p o``."""
 
+    @abstractmethod
     def has(self, s: Any) -> bool:
         """Whether the graph says anything about ``s``."""
-        raise NotImplementedError
 
     def one(self, s: Any, p: str) -> Any | None:
         if s is None:
