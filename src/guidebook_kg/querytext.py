@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from guidebook_kg.errors import InputError
@@ -65,14 +66,19 @@ _SERVICE = re.compile("service", re.IGNORECASE)
 _FROM = re.compile(r"(?<![A-Za-z0-9_])from(?![A-Za-z0-9_])", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4)
 def _bare(text: str) -> str:
-    """``text`` with every opaque token replaced by spaces (same length, same lines)."""
+    """``text`` with every opaque token replaced by spaces (same length, same lines).
+
+    Kept for the last few texts: the endpoint asks both :func:`service_keywords` and
+    :func:`has_dataset_clause` of each query, and the text is scanned once.
+    """
 
     def blank(match: re.Match[str]) -> str:
+        # A local name is the colon and the name only: a prefix before it stays
+        # visible, since Oxigraph reads "SERVICEex:p" as the keyword followed by ex:p.
         token = match.group(0)
-        if match.lastgroup == "local":
-            # The colon and the local name only: a prefix before it stays visible, since
-            # Oxigraph reads "SERVICEex:p" as the keyword followed by ex:p.
+        if "\n" not in token:
             return " " * len(token)
         return re.sub(r"[^\n]", " ", token)
 

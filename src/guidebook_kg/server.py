@@ -307,31 +307,46 @@ class GuidebookApp:
         return self._page(request, ("views",), lambda: self.pages.views(self.links, "views"))
 
     async def finder(self, request: Request) -> Response:
+        return await self._filtered_page(
+            request,
+            "finder",
+            lambda params, number: self.pages.finder(self.links, params, number),
+            "Not found: no such page of results.\n",
+        )
+
+    async def _filtered_page(
+        self,
+        request: Request,
+        kind: str,
+        render: Callable[[dict[str, str], int], Rendered | None],
+        missing: str,
+    ) -> Response:
+        """A page of the finder or the map, filtered by the query string: cached by page
+        number and filters, rendered in a thread (its queries take a while), ``missing``
+        (404) past the last page. Only complete answers are kept."""
         number = _page_number(request)
         if number is None:
             return _bad_page()
         params = {
             k: v for k, v in request.query_params.items() if k != "page" and v.strip() != ""
         }
-        key = ("finder", str(number), *sorted(f"{k}={v}" for k, v in params.items()))
+        key = (kind, str(number), *sorted(f"{k}={v}" for k, v in params.items()))
         cached = self._cache.get(key)
         if cached is None:
             import anyio.to_thread
 
-            rendered = await anyio.to_thread.run_sync(
-                lambda: self.pages.finder(self.links, params, number)
-            )
+            rendered = await anyio.to_thread.run_sync(lambda: render(params, number))
             if rendered is None:
-                return _text(404, "Not found: no such page of results.\n")
-            status = rendered.status
+                return _text(404, missing)
             headers = {}
             if rendered.rel:
                 headers["Link"] = ", ".join(
                     f'<{href}>; rel="{rel}"' for rel, href in sorted(rendered.rel.items())
                 )
-            cached = _Cached(status, rendered.body, HTML, headers)
-            if status == 200:
-                self._remember(key, lambda: cached)
+            answer = _Cached(rendered.status, rendered.body, HTML, headers)
+            if answer.status == 200:
+                self._remember(key, lambda: answer)
+            cached = answer
         return self.respond(request, cached, cache=CACHE_QUERIES)
 
     async def compare(self, request: Request) -> Response:
@@ -355,31 +370,12 @@ class GuidebookApp:
         )
 
     async def evidence_map(self, request: Request) -> Response:
-        number = _page_number(request)
-        if number is None:
-            return _bad_page()
-        params = {
-            k: v for k, v in request.query_params.items() if k != "page" and v.strip() != ""
-        }
-        key = ("map", str(number), *sorted(f"{k}={v}" for k, v in params.items()))
-        cached = self._cache.get(key)
-        if cached is None:
-            import anyio.to_thread
-
-            rendered = await anyio.to_thread.run_sync(
-                lambda: self.pages.map(self.links, params, number)
-            )
-            if rendered is None:
-                return _text(404, "Not found: no such page of the map.\n")
-            headers = {}
-            if rendered.rel:
-                headers["Link"] = ", ".join(
-                    f'<{href}>; rel="{rel}"' for rel, href in sorted(rendered.rel.items())
-                )
-            cached = _Cached(rendered.status, rendered.body, HTML, headers)
-            if rendered.status == 200:
-                self._remember(key, lambda: cached)
-        return self.respond(request, cached, cache=CACHE_QUERIES)
+        return await self._filtered_page(
+            request,
+            "map",
+            lambda params, number: self.pages.map(self.links, params, number),
+            "Not found: no such page of the map.\n",
+        )
 
     async def static_file(self, request: Request) -> Response:
         """The site's static files: the build's (stylesheet, scripts), else the package's
@@ -784,7 +780,6 @@ class _Abandoned(Exception):
 async def _read_body(request: Request, limit: int, timeout: float) -> bytes | Response:
     """The request body, read as it arrives: 413 as soon as it passes ``limit`` bytes
     (never read whole first), 408 when it takes longer than ``timeout`` seconds."""
-    import anyio
     from starlette.requests import ClientDisconnect
 
     declared = request.headers.get("content-length")
@@ -793,22 +788,27 @@ async def _read_body(request: Request, limit: int, timeout: float) -> bytes | Re
             return _text(400, "Bad request: Content-Length is not a number.\n", _CLOSE)
         if int(declared) > limit:
             return _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
+
+    async def collect() -> bytes | Response:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return _too_large(limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     try:
-        with anyio.fail_after(timeout):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    return _too_large(limit)
-                chunks.append(chunk)
-    except TimeoutError:
+        # asyncio's own timeout: anyio's cancel scope cost more than the rest of a small
+        # query's handling.
+        return await asyncio.wait_for(collect(), timeout)
+    except asyncio.TimeoutError:
         return _text(
             408, f"Request Timeout: the body did not arrive within {timeout:g} s.\n", _CLOSE
         )
     except ClientDisconnect:
         return _text(400, "Bad request: the client closed the connection mid-body.\n", _CLOSE)
-    return b"".join(chunks)
 
 
 # The rest of a refused body is not read: the connection closes after the answer.

@@ -18,6 +18,7 @@ import multiprocessing.connection
 from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -121,15 +122,24 @@ def execute(
 
 
 def _result_format(request: QueryRequest) -> tuple[str, ox.QueryResultsFormat] | None:
+    return _result_format_for(request.accept, tuple(request.formats))
+
+
+@lru_cache(maxsize=256)
+def _result_format_for(
+    accept: str | None, formats: tuple[str, ...]
+) -> tuple[str, ox.QueryResultsFormat] | None:
+    """The media type and format of the answer (clients send the same few headers, so
+    each choice is worked out once)."""
     offers = [media for _, medias in RESULT_FORMATS.values() for media in medias]
     # ?format= may name a format (json) or a media type; clients such as SPARQLWrapper
     # send several, some meant for other servers, so the first one we know wins.
-    for wanted in request.formats:
+    for wanted in formats:
         wanted = wanted.lower()
         for name, (fmt, medias) in RESULT_FORMATS.items():
             if wanted == name or wanted in medias:
                 return medias[0], fmt
-    chosen = negotiate(request.accept, offers)
+    chosen = negotiate(accept, offers)
     if chosen is None:
         return None
     for fmt, medias in RESULT_FORMATS.values():
@@ -161,15 +171,19 @@ def _solutions(result: ox.QuerySolutions, request: QueryRequest, row_cap: int) -
     names = [v.value for v in result.variables]
     rows: list[dict[str, Any]] = []
     truncated = False
+    # A term that recurs (a predicate, a concept) is converted once.
+    terms: dict[Any, dict[str, Any]] = {}
     for solution in result:
         if len(rows) == row_cap:
             truncated = True
             break
         row = {}
-        for name in names:
-            value = solution[name]
+        for name, value in zip(names, solution, strict=True):
             if value is not None:
-                row[name] = json_term(value)
+                term = terms.get(value)
+                if term is None:
+                    term = terms[value] = json_term(value)
+                row[name] = term
         rows.append(row)
     body = results_bytes(names, rows, fmt)
     return QueryAnswer(200, body, _with_charset(media), _cap_headers(row_cap, truncated))
@@ -276,14 +290,33 @@ class _Worker:
         self.ready = False
         self.deadline = 0.0  # (event loop time) when the query it runs must be answered
 
-    def ask(self, request: QueryRequest, timeout: float) -> QueryAnswer:
-        """Send one query and wait for its answer (blocking; run in a thread)."""
+    async def ask_async(self, request: QueryRequest, timeout: float) -> QueryAnswer:
+        """Send one query and wait for its answer without blocking the event loop or
+        taking a thread: the loop watches the worker's end of the pipe."""
         if not self.ready:
-            self._wait_ready()
+            # Imported here: anyio comes with starlette, which only the server needs.
+            import anyio.to_thread
+
+            await anyio.to_thread.run_sync(self._wait_ready)
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future[None] = loop.create_future()
+
+        def readable() -> None:
+            if not answered.done():
+                answered.set_result(None)
+
         try:
+            # The worker is idle, blocked reading its pipe: it takes the request at once.
             self.conn.send(request)
-            if not self.conn.poll(max(timeout, 0.0)):
-                raise QueryTimeout
+            fd = self.conn.fileno()
+            loop.add_reader(fd, readable)
+            try:
+                await asyncio.wait_for(answered, max(timeout, 0.0))
+            except asyncio.TimeoutError:
+                raise QueryTimeout from None
+            finally:
+                loop.remove_reader(fd)
+            # The answer is on its way: the worker writes it whole (at most the row cap).
             answer = self.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as err:
             raise WorkerFailed(str(err) or type(err).__name__) from None
@@ -368,9 +401,6 @@ class QueryPool:
         return sum(1 for queue in self._waiting.values() for f in queue if not f.done())
 
     async def run(self, request: QueryRequest, client: str = "") -> QueryAnswer:
-        # Imported here: anyio comes with starlette, which only the server needs.
-        import anyio.to_thread
-
         assert self._started, "QueryPool.start() was not awaited"
         loop = asyncio.get_running_loop()
         arrived = loop.time()
@@ -389,9 +419,7 @@ class QueryPool:
         worker.deadline = deadline
         waited = loop.time() - arrived
         try:
-            answer = await anyio.to_thread.run_sync(
-                worker.ask, request, deadline - loop.time()
-            )
+            answer = await worker.ask_async(request, deadline - loop.time())
         except QueryTimeout:
             self._replace(worker)
             queued = f", {waited:.1f} s of it waiting for a worker" if waited >= 0.1 else ""

@@ -14,7 +14,11 @@ the same files times
 - every saved view in ``queries/`` (found at run time): ours on pyoxigraph against
   rdflib's SPARQL engine;
 - every command a user runs (validate, query, rate, page, build, export), end to end
-  through the ``guidebook`` script, start-up included.
+  through the ``guidebook`` script, start-up included;
+- ``guidebook serve`` against an Oxigraph server holding the same dump (``--serve-sizes``;
+  ``--serve-only`` runs this step alone): the same distinct SELECT queries from 20
+  concurrent keep-alive clients, requests per second, latency and each server's CPU time,
+  and the same answers from both.
 
 Each measurement runs in its own process, for a clean peak-memory figure (ru_maxrss).
 Times are medians over ``--repeats``. Results go to ``bench-results/bench.json`` (every
@@ -490,6 +494,244 @@ def bench_commands(folder: Path, repeats: int, cap: float,
     return out
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) of process ``root`` and every live descendant, plus the
+    children it has already waited for: the whole server, its query workers included."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        # fields[1] is ppid; utime, stime, cutime, cstime are fields 14-17 of stat
+        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0.0))[1]
+        todo.extend(child for child, (parent, _) in stats.items() if parent == pid)
+    return total
+
+
+def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def serve_queries(slugs: Sequence[str], count: int, first: int = 0) -> list[str]:
+    """``count`` SELECT queries, each a new text (a different programme, and a literal
+    no other request carries), so no cache can answer one from another."""
+    base = "https://w3id.org/guidebook-kg/id/programme/"
+    out = []
+    for number in range(first, first + count):
+        programme = base + slugs[number % len(slugs)]
+        out.append(
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+            "SELECT ?p ?o ?label WHERE {\n"
+            f"  <{programme}> ?p ?o .\n"
+            "  OPTIONAL { ?o rdfs:label ?label }\n"
+            f'  FILTER(!sameTerm(?o, "request {number}"))\n'
+            "}")
+    return out
+
+
+def _post_query(conn: Any, path: str, query: str) -> tuple[int, bytes]:
+    conn.request("POST", path, body=query.encode("utf-8"),
+                 headers={"Content-Type": "application/sparql-query",
+                          "Accept": "application/sparql-results+json"})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def drive(host: str, port: int, path: str, queries: Sequence[str],
+          clients: int) -> dict[str, Any]:
+    """Send ``queries`` from ``clients`` threads, each on its own keep-alive connection
+    from its own loopback address, one request at a time; latency of each, statuses,
+    wall time."""
+    import http.client
+    import threading
+
+    lock = threading.Lock()
+    position = iter(range(len(queries)))
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+
+    def client(number: int) -> None:
+        # Each client from its own loopback address, as distinct users reach a public
+        # endpoint (the server shares its query workers fairly between addresses).
+        source = (f"127.0.{number // 250}.{number % 250 + 2}", 0)
+
+        def connect() -> http.client.HTTPConnection:
+            return http.client.HTTPConnection(host, port, timeout=120, source_address=source)
+
+        conn = connect()
+        mine, codes = [], Counter()
+        while True:
+            with lock:
+                number = next(position, None)
+            if number is None:
+                break
+            began = time.perf_counter()
+            try:
+                status, _ = _post_query(conn, path, queries[number])
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = connect()
+                status = 0
+            mine.append(time.perf_counter() - began)
+            codes[status] += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            statuses.update(codes)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    latencies.sort()
+    return {"requests": len(queries), "wall_s": wall, "rps": len(queries) / wall,
+            "p50_ms": 1000 * latencies[len(latencies) // 2],
+            "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)],
+            "statuses": {str(k): v for k, v in sorted(statuses.items())}}
+
+
+def _rows(body: bytes) -> set[tuple[tuple[str, ...], ...]]:
+    """SPARQL JSON results as a set of rows; blank nodes compare as one."""
+    rows = set()
+    for binding in json.loads(body)["results"]["bindings"]:
+        row = []
+        for name, term in sorted(binding.items()):
+            datatype = term.get("datatype")
+            if datatype == "http://www.w3.org/2001/XMLSchema#string":
+                datatype = None
+            value = "_" if term["type"] == "bnode" else term["value"]
+            row.append((name, term["type"], value, term.get("xml:lang") or "",
+                        datatype or ""))
+        rows.add(tuple(row))
+    return rows
+
+
+def bench_serve(folder: Path, requests: int = 2000, clients: int = 20, warmup: int = 200,
+                sample: int = 50, site: Path | None = None) -> dict[str, Any]:
+    """``guidebook serve`` against an Oxigraph server (PyPI ``oxigraph``, in memory, with
+    the union of the graphs as default graph) holding the same dump: the same ``requests``
+    distinct SELECT queries (after ``warmup`` others) from ``clients`` concurrent
+    keep-alive connections to each; requests per second, latency, and the CPU time of each
+    server's processes while it answered. ``sample`` queries are asked of both and their
+    answers compared as sets of rows."""
+    import http.client
+    import urllib.request
+
+    from guidebook_kg import synthetic
+    from guidebook_kg.site.dataset import DUMP_STEM
+
+    slugs = sorted(synthetic.load_manifest(folder)["ratings"])
+    ours_port, oxi_port = _free_port(), _free_port()
+    oxigraph = str(Path(sys.executable).with_name("oxigraph"))
+    if not Path(oxigraph).exists():
+        oxigraph = shutil.which("oxigraph") or "oxigraph"
+    command = [guidebook(), "--project", str(folder), "serve", "--host", "127.0.0.1",
+               "--port", str(ours_port), *(["--site", str(site)] if site else [])]
+    out: dict[str, Any] = {"requests": requests, "clients": clients, "warmup": warmup}
+    with tempfile.TemporaryDirectory() as scratch:
+        log = open(Path(scratch) / "serve.log", "wb")  # noqa: SIM115 (closed below)
+        ours = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        theirs = subprocess.Popen([oxigraph, "serve", "--bind", f"127.0.0.1:{oxi_port}",
+                                   "--union-default-graph"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            began = time.perf_counter()
+            _wait_http(f"http://127.0.0.1:{ours_port}/", ours, 3600)
+            out["ours_start_s"] = time.perf_counter() - began
+            _wait_http(f"http://127.0.0.1:{oxi_port}/query?query=ASK%7B%7D", theirs, 60)
+            # The dump our query workers load, loaded into Oxigraph.
+            dump = Path(scratch) / f"{DUMP_STEM}.nq"
+            with urllib.request.urlopen(f"http://127.0.0.1:{ours_port}/{DUMP_STEM}.nq") as got:
+                dump.write_bytes(got.read())
+            conn = http.client.HTTPConnection("127.0.0.1", oxi_port, timeout=600)
+            conn.request("POST", "/store", body=dump.read_bytes(),
+                         headers={"Content-Type": "application/n-quads"})
+            loaded = conn.getresponse()
+            loaded.read()
+            conn.close()
+            if loaded.status not in (200, 201, 204):
+                raise RuntimeError(f"Oxigraph refused the dump: {loaded.status}")
+            targets = {"ours": (ours, ours_port, "/sparql"),
+                       "oxigraph": (theirs, oxi_port, "/query")}
+            count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+            for name, (_, port, path) in targets.items():
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                status, body = _post_query(conn, path, count)
+                conn.close()
+                value = json.loads(body)["results"]["bindings"][0]["n"]["value"]
+                out[f"{name}_quads"] = int(value)
+            # Every query below is new text to both servers.
+            warm = serve_queries(slugs, warmup, first=0)
+            timed = serve_queries(slugs, requests, first=warmup)
+            for name, (process, port, path) in targets.items():
+                drive("127.0.0.1", port, path, warm, clients)
+                cpu = _tree_cpu(process.pid)
+                run = drive("127.0.0.1", port, path, timed, clients)
+                run["cpu_s"] = _tree_cpu(process.pid) - cpu
+                run["cpu_ms_per_request"] = 1000 * run["cpu_s"] / requests
+                out[name] = run
+            checked = serve_queries(slugs, sample, first=warmup + requests)
+            same, rows = 0, 0
+            for query in checked:
+                answers = []
+                for _, port, path in targets.values():
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                    status, body = _post_query(conn, path, query)
+                    conn.close()
+                    answers.append(_rows(body) if status == 200 else None)
+                same += answers[0] is not None and answers[0] == answers[1]
+                rows += len(answers[0] or ())
+            out["compared"] = sample
+            out["same_answers"] = same
+            out["compared_rows"] = rows
+            out["ratio_rps"] = out["ours"]["rps"] / out["oxigraph"]["rps"]
+            out["ratio_cpu"] = out["ours"]["cpu_s"] / out["oxigraph"]["cpu_s"]
+        finally:
+            ours.send_signal(signal.SIGINT)
+            theirs.terminate()
+            for process in (ours, theirs):
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            log.close()
+    return out
+
+
 # ----------------------------------------------------------------------------- report
 
 
@@ -503,6 +745,29 @@ def _s(value: float | None, capped: bool = False, cap: float | None = None) -> s
 
 def _mb(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f} MB"
+
+
+def serve_row(doc: dict[str, Any], sizes: list[str], row: Callable[[str, list[str]], None],
+              cell: Callable[..., Any]) -> None:
+    """The serve step's row of the table (none when it did not run)."""
+    cells = []
+    for s in sizes:
+        one = cell(s, "serve")
+        if one is None:
+            cells.append("-")
+            continue
+        ours, theirs = one["ours"], one["oxigraph"]
+        cells.append(
+            f"{ours['rps']:,.0f} req/s, p50 {ours['p50_ms']:.0f} ms, p95 "
+            f"{ours['p95_ms']:.0f} ms, {ours['cpu_ms_per_request']:.2f} CPU-ms/req "
+            f"(Oxigraph {theirs['rps']:,.0f} req/s, p50 {theirs['p50_ms']:.0f} ms, p95 "
+            f"{theirs['p95_ms']:.0f} ms, {theirs['cpu_ms_per_request']:.2f} CPU-ms/req); "
+            f"ratio {one['ratio_rps']:.2f}, CPU {one['ratio_cpu']:.1f}x; "
+            f"{one['same_answers']} of {one['compared']} answers identical")
+    if any(c != "-" for c in cells):
+        clients = next(cell(s, "serve", "clients") for s in sizes if cell(s, "serve"))
+        row(f"`guidebook serve` against an Oxigraph server, distinct SELECTs, {clients} "
+            "clients (requests per second, latency, server CPU per request)", cells)
 
 
 def markdown(doc: dict[str, Any]) -> str:
@@ -523,6 +788,10 @@ def markdown(doc: dict[str, Any]) -> str:
         return node
 
     row("triples", [f"{cell(s, 'triples'):,}" for s in sizes])
+    if all(cell(s, "validation") is None for s in sizes):  # --serve-only
+        serve_row(doc, sizes, row, cell)
+        return (f"Benchmark of {doc['date']}, `{doc['command']}`.\n\n" + "\n".join(rows)
+                + "\n")
     row("validate, ours, no cache: load + derive + Core + SPARQL rules (CPU time, peak "
         "memory)",
         [f"{_s(cell(s, 'validation', 'ours', 'median_s'))} "
@@ -622,6 +891,7 @@ def markdown(doc: dict[str, Any]) -> str:
             cpu_text = "" if cpu is None else ("> " if one["capped"] else "") + _s(cpu) + " CPU, "
             cells.append(f"{text} ({cpu_text}{_mb(one['peak_mb'])})")
         row(f"`guidebook {name}`, end to end, loaded in memory (CPU time, peak memory)", cells)
+    serve_row(doc, sizes, row, cell)
     machine = doc["machine"]
     return (
         f"Benchmark of {doc['date']} on {machine['cpus']} CPUs, {machine['memory_gb']:.0f} GB, "
@@ -677,6 +947,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--commands", default="",
                         help="the commands to time end to end, e.g. validate,build,query "
                         "(default: every one)")
+    parser.add_argument("--serve-sizes", default="1000",
+                        help="sizes at which `guidebook serve` and an Oxigraph server answer "
+                        "the same distinct SELECT queries from 20 clients (default: "
+                        "%(default)s; empty: not at all)")
+    parser.add_argument("--serve-only", action="store_true",
+                        help="run only the serve step, at --serve-sizes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", type=Path, default=REPO / "bench-results" / "data",
                         help="where the generated projects are kept between runs")
@@ -702,6 +978,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": machine(), "repeats": dict(zip(map(str, sizes), repeats, strict=True)),
         "baseline_cap_s": args.baseline_cap, "command_cap_s": args.command_cap, "sizes": {},
     }
+    serve_sizes = {int(s) for s in args.serve_sizes.split(",") if s}
+    if args.serve_only:
+        for size in sorted(serve_sizes):
+            print(f"{size} programmes: serve against Oxigraph", flush=True)
+            folders = generate(size, args.work, args.seed)
+            from guidebook_kg import synthetic
+
+            doc["sizes"][str(size)] = {
+                "triples": synthetic.load_manifest(folders["clean"])["triples"],
+                "serve": bench_serve(folders["clean"])}
+            doc["repeats"] = {str(s): 1 for s in doc["sizes"]}
+            write(doc, args.out)
+        print((args.out / "bench.md").read_text(encoding="utf-8"))
+        return 0
     print("reference check: both engines on 20 programmes with every kind of error", flush=True)
     doc["reference_check"] = bench_reference_check(args.work, args.seed)
     for size, runs in zip(sizes, repeats, strict=True):
@@ -725,6 +1015,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         entry["commands"] = bench_commands(
             folders["clean"], runs, args.command_cap,
             frozenset(args.commands.split(",")) if args.commands else None)
+        if size in serve_sizes:
+            print(f"{size} programmes: serve against Oxigraph", flush=True)
+            entry["serve"] = bench_serve(folders["clean"])
         entry["bench_s"] = time.perf_counter() - began
         write(doc, args.out)
     write(doc, args.out)
