@@ -300,6 +300,22 @@ def test_a_chunked_body_is_cut_at_the_limit_not_read_whole(url: str) -> None:
     assert sent < 40_000_000, sent
 
 
+@pytest.mark.slow
+def test_a_body_that_stalls_is_answered_408_at_the_timeout(url: str) -> None:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 100\r\n\r\nASK { ?s"  # then nothing more
+        )
+        started = time.monotonic()
+        answer = _read_answer(sock)
+        waited = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"connection: close" in answer.lower()
+    assert 4 < waited < 20  # the server's --timeout is 5 s
+
+
 # ------------------------------------------------------------------ idle connections
 
 
