@@ -297,7 +297,8 @@ def validate_command(
         raise UsageError(f"{'--graph' if graphs else '--user'} needs --endpoint",
                          hint="locally, every graph is read")
 
-    def once(context: AppContext) -> None:
+    def once(context: AppContext, decided: Callable[[GuidebookError | None], None] = _ignore
+             ) -> None:
         progress = context.reporting(quiet)
         if paths:
             data = validating.load_paths(context.project, [*paths, *context.extra], progress)
@@ -305,8 +306,17 @@ def validate_command(
             data = context.store
         report = validating.validate(data, context.project, engine=engine, focus=focus,
                                      shape=shape, progress=progress)
+        # The outcome is known before the report is written: a Ctrl-C while a long
+        # report is still being written ends --watch with this run's status.
+        failed: GuidebookError | None = None
+        try:
+            validating.verdict(report, fail_on)
+        except GuidebookError as error:
+            failed = error
+        decided(failed)
         click.echo(validating.render(report, fmt, limit=limit or None), nl=False)
-        validating.verdict(report, fail_on)
+        if failed is not None:
+            raise failed
 
     if not watch:
         once(app)
@@ -315,29 +325,37 @@ def validate_command(
     _watch(AppContext(app.project_dir, app.extra, use_cache=True), once)
 
 
-def _watch(app: AppContext, once: Callable[[AppContext], None]) -> None:
+def _ignore(_: object) -> None:
+    return None
+
+
+def _watch(app: AppContext,
+           once: Callable[[AppContext, Callable[[GuidebookError | None], None]], None]
+           ) -> None:
     """Run ``once`` now and after every change to the project's files; on Ctrl-C, end
-    with the last run's outcome."""
+    with the last run's outcome (``once`` tells it as soon as it is known)."""
     import datetime
 
     from guidebook_kg import watching
-    from guidebook_kg.errors import GuidebookError
 
     outcome: GuidebookError | None = None
 
-    def run(context: AppContext) -> GuidebookError | None:
+    def decided(result: GuidebookError | None) -> None:
+        nonlocal outcome
+        outcome = result
+
+    def run(context: AppContext) -> None:
         try:
-            once(context)
+            once(context, decided)
         except GuidebookError as error:
+            decided(error)
             click.echo(f"Error: {error}", err=True)
-            return error
         finally:
             context.close()
-        return None
 
     project = app.project
     before = watching.snapshot(project, app.extra)
-    outcome = run(app)
+    run(app)
     click.echo("Watching the project's files for changes (Ctrl-C to stop).", err=True)
     try:
         for files in watching.changes(project, app.extra, since=before):
@@ -345,7 +363,7 @@ def _watch(app: AppContext, once: Callable[[AppContext], None]) -> None:
                                              else "")
             stamp = datetime.datetime.now().strftime("%H:%M:%S")
             click.echo(f"\n[{stamp}] changed: {shown}", err=True)
-            outcome = run(AppContext(app.project_dir, app.extra, app.use_cache))
+            run(AppContext(app.project_dir, app.extra, app.use_cache))
     except KeyboardInterrupt:
         click.get_current_context().exit(outcome.exit_code if outcome is not None else 0)
 

@@ -74,6 +74,8 @@ class Data(Protocol):
 
     decorrelate: bool
     batches: bool  # whether announcing lookups (prefetch) saves anything
+    # whether the engine may run SELECTs in a second thread while it works on in Python
+    concurrent: bool
 
     def quads_for_pattern(
         self,
@@ -101,6 +103,7 @@ class LocalData:
 
     decorrelate = True
     batches = False
+    concurrent = True  # pyoxigraph evaluates a query without holding Python's lock
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
@@ -160,6 +163,7 @@ class RemoteData:
 
     decorrelate = False
     batches = True
+    concurrent = False
 
     def __init__(self, endpoint: object) -> None:
         from guidebook_kg.remote import Endpoint

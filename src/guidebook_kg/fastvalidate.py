@@ -34,6 +34,7 @@ import math
 import re
 import struct
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -594,6 +595,12 @@ class Evaluator:
         self._in_progress: set[tuple[int, Term]] = set()
         self._value_checks: dict[int, dict[Term, bool]] = {}
         self.results: list[ValidationResult] = []
+        # While ``run`` works: the SHACL-SPARQL reports it leaves to the end, and the
+        # whole-graph queries they need, already running in a second thread.
+        self._deferred: list[tuple[Shape, SparqlConstraint, set[Term],
+                                   dict[Term, int] | None]] | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: dict[int, Future[list[dict[str, Term]]]] = {}
 
     # ---- data access
 
@@ -742,19 +749,37 @@ class Evaluator:
     # ---- top level
 
     def run(self, shapes: Iterable[Shape]) -> list[ValidationResult]:
-        """Evaluate the targeted ``shapes`` (and what they use) over the whole graph."""
-        jobs: list[_Job] = []
-        for shape in shapes:
-            if shape.deactivated:
-                continue
-            focus = self.focus_nodes(shape)
-            if not focus:
-                continue
-            if shape.is_property:
-                jobs.append(_Job(shape, focus, self._bulk_classes(shape)))
-            else:
-                self._node_shape(shape, focus, jobs)
-        self._property_jobs(jobs)
+        """Evaluate the targeted ``shapes`` (and what they use) over the whole graph.
+
+        On the embedded store, the SHACL-SPARQL constraints' whole-graph queries run in a
+        second thread from the moment they are met, while this one does the other
+        constraints (Python work); their results are reported at the end. The report is
+        sorted afterwards, so the order of the work does not show."""
+        if self.data.concurrent and self.focus_terms is None:
+            self._deferred = []
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql")
+        try:
+            jobs: list[_Job] = []
+            for shape in shapes:
+                if shape.deactivated:
+                    continue
+                focus = self.focus_nodes(shape)
+                if not focus:
+                    continue
+                if shape.is_property:
+                    jobs.append(_Job(shape, focus, self._bulk_classes(shape)))
+                else:
+                    self._node_shape(shape, focus, jobs)
+            self._property_jobs(jobs)
+            deferred, self._deferred = self._deferred or [], None
+            for shape, sparql, focus, weights in deferred:
+                self._sparql_report(shape, sparql, focus, weights)
+        finally:
+            self._deferred = None
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+            self._pending.clear()
         return self.results
 
     def _node_shape(self, shape: Shape, focus: set[Term], jobs: list[_Job]) -> None:
@@ -1060,7 +1085,10 @@ class Evaluator:
             everything = self._sparql_bulk.get(id(sparql))
             if everything is None:
                 everything = self._sparql_bulk[id(sparql)] = {}
-                for row in self._run_sparql(sparql, self._text(sparql)):
+                pending = self._pending.pop(id(sparql), None)
+                rows = (pending.result() if pending is not None
+                        else self._run_sparql(sparql, self._text(sparql)))
+                for row in rows:
                     this = row.get("this")
                     if this is not None:
                         everything.setdefault(this, []).append(row)
@@ -1128,6 +1156,13 @@ class Evaluator:
 
     def _sparql_report(self, shape: Shape, sparql: SparqlConstraint, focus: set[Term],
                        weights: dict[Term, int] | None = None) -> None:
+        if self._deferred is not None and self._pool is not None:
+            self._deferred.append((shape, sparql, focus, weights))
+            if (sparql.plan.mode == "bulk" and id(sparql) not in self._sparql_bulk
+                    and id(sparql) not in self._pending):
+                self._pending[id(sparql)] = self._pool.submit(
+                    self._run_sparql, sparql, self._text(sparql))
+            return
         for this, rows in self._sparql_solutions(sparql, focus).items():
             for row in rows:
                 path = row.get("path")
