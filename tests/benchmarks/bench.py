@@ -20,7 +20,8 @@ the same files times
   concurrent keep-alive clients, requests per second, latency and each server's CPU time,
   and the same answers from both.
 
-Each measurement runs in its own process, for a clean peak-memory figure (ru_maxrss).
+Each measurement runs in its own process, for a clean peak-memory figure (the largest
+``VmHWM`` of the process and its descendants, sampled while it runs).
 Times are medians over ``--repeats``. Results go to ``bench-results/bench.json`` (every
 run) and ``bench-results/bench.md`` (the table for the README). Not collected by pytest.
 """
@@ -196,6 +197,9 @@ def measure(argv: Sequence[str], cap: float | None = None) -> dict[str, Any]:
         start = time.perf_counter()
         proc = subprocess.Popen(list(argv), stdout=out, stderr=err, cwd=REPO)
         capped = False
+        peaks: dict[int, int] = {}
+        polls = 0
+        started = False
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
@@ -205,15 +209,50 @@ def measure(argv: Sequence[str], cap: float | None = None) -> dict[str, Any]:
                 pid, status, usage = os.wait4(proc.pid, 0)
                 capped = True
                 break
+            if started or (started := _running(proc.pid, argv)):
+                _peaks(proc.pid, peaks, tree=polls % 10 == 0)
+            polls += 1
             time.sleep(0.01)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-                "peak_mb": usage.ru_maxrss / 1024, "exit": proc.returncode,
+                "peak_mb": max(peaks.values(), default=0) / 1024, "exit": proc.returncode,
                 "capped": capped, "stdout": out.read().decode("utf-8", "replace"),
                 "stderr": err.read().decode("utf-8", "replace")[-2000:]}
+
+
+def _running(pid: int, argv: Sequence[str]) -> bool:
+    """Whether ``pid`` runs ``argv`` yet (until its ``exec``, it is a copy of this process,
+    whose memory is not the command's)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read() == b"".join(os.fsencode(a) + b"\0" for a in argv)
+    except OSError:
+        return False
+
+
+def _peaks(pid: int, peaks: dict[int, int], tree: bool) -> None:
+    """Record the peak resident memory (kB, ``VmHWM``) of ``pid`` and, with ``tree``, of
+    its descendants (a build's worker processes). Not ``ru_maxrss``: Linux carries a
+    process's peak across ``exec``, so every child would count at least the size of
+    this benchmark process when it was started."""
+    todo = [pid]
+    while todo:
+        one = todo.pop()
+        try:
+            with open(f"/proc/{one}/status", encoding="ascii", errors="replace") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peaks[one] = max(peaks.get(one, 0), int(line.split()[1]))
+                        break
+            if tree:
+                for task in os.listdir(f"/proc/{one}/task"):
+                    with open(f"/proc/{one}/task/{task}/children", encoding="ascii") as kids:
+                        todo.extend(int(k) for k in kids.read().split())
+        except (OSError, ValueError):
+            continue  # the process has just ended
 
 
 def child(kind: str, *args: str, cap: float | None = None) -> dict[str, Any]:
